@@ -1,0 +1,32 @@
+"""admodes: forward- and reverse-mode automatic differentiation over numpy, side by side.
+
+>>> import admodes as ad
+>>> import admodes.numpy as anp
+>>> ad.grad(lambda x: anp.sum(anp.tanh(x) ** 2))(anp.ones(3))
+array([0.83994868, 0.83994868, 0.83994868])
+"""
+
+from admodes import conventions, nn, numpy, tree
+from admodes.api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from admodes.checks import check_grads, numerical_jvp
+from admodes.tracing import primal_value
+
+__version__ = "0.1.0"
+
+__all__ = [
+           "check_grads",
+           "conventions",
+           "grad",
+           "hessian",
+           "hvp",
+           "jacfwd",
+           "jacrev",
+           "jvp",
+           "nn",
+           "numerical_jvp",
+           "numpy",
+           "primal_value",
+           "tree",
+           "value_and_grad",
+           "vjp",
+]

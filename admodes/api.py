@@ -1,0 +1,465 @@
+"""The JAX-signature transforms, built on the two engines.
+
+Forward mode (:mod:`admodes.forward`): :func:`jvp`, :func:`jacfwd`. Reverse mode
+(:mod:`admodes.reverse`): :func:`vjp`, :func:`grad`, :func:`value_and_grad`, :func:`jacrev`.
+Nested: :func:`hessian` (forward-over-reverse) and :func:`hvp`. Every transform opens its own
+trace level, so they nest in any order.
+
+Cost (Griewank & Walther, *Evaluating Derivatives*, 2nd ed., SIAM 2008, ch. 3-4): for
+f: R^n -> R^m costing C, one JVP or one VJP costs O(C); a full Jacobian costs O(nC) forward
+and O(mC) reverse, so a gradient (m = 1) costs O(C) in reverse mode whatever n is.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from admodes import conventions
+from admodes import tree as tree_util
+from admodes.forward import Dual, ForwardTrace
+from admodes.registry import _REGISTRY as _R
+from admodes.reverse import Node, Tape, backward_pass
+from admodes.tracing import Tracer, shape_of, size_of
+
+__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp"]
+
+
+# -- input checks ---------------------------------------------------------------------------------
+
+def _as_input(x, where):
+    """``x`` as an array (or tracer) of a real floating dtype; else a TypeError naming it."""
+    if not isinstance(x, Tracer):
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{where} is a string ({x!r}); derivatives need real floating-point "
+                            f"arrays")
+        try:
+            x = np.asarray(x)
+        except Exception as err:  # ragged lists and the like
+            raise TypeError(f"{where} could not be converted to an array: {err}") from err
+    dtype = x.dtype
+    if not np.issubdtype(dtype, np.floating):
+        kind = "boolean" if dtype == bool else "integer" if np.issubdtype(dtype, np.integer) \
+            else str(dtype)
+        raise TypeError(f"{where} has {kind} dtype {dtype}; derivatives need real floating-point "
+                        f"inputs (float64 or float32). Convert it, e.g. np.asarray(x, dtype=float).")
+    return x
+
+
+def _argnums_tuple(argnums, nargs, fname):
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums must name at least one argument")
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{fname}: argnums={argnums!r} but the function was called with "
+                             f"{nargs} positional argument(s)")
+    return tuple(int(a) % nargs for a in nums), single
+
+
+def _check_chunk(chunk_size, fname):
+    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer))
+                                   or chunk_size < 1):
+        raise ValueError(f"{fname}: chunk_size must be a positive int or None, "
+                         f"got {chunk_size!r}")
+
+
+def _split_aux(out, has_aux, fname):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{fname} with has_aux=True needs the function to return a pair "
+                        f"(output, aux), got {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _strip(tree, trace):
+    """Replace this trace's tracers in ``tree`` by their values (for aux outputs)."""
+    def value(x):
+        return x._primal if isinstance(x, Tracer) and x._trace is trace else x
+    return tree_util.tree_map(value, tree)
+
+
+def _dynamic(args, argnums, fname):
+    """Flatten the differentiated arguments: leaves (checked), their treedef, and a rebuild."""
+    leaves, treedef = tree_util.flatten(tuple(args[i] for i in argnums))
+    leaves = [_as_input(x, f"{fname}: argument {argnums[0] if len(argnums) == 1 else argnums}"
+                           f"{' leaf ' + str(j) if len(leaves) > 1 else ''}")
+              for j, x in enumerate(leaves)]
+
+    def rebuild(new_leaves):
+        new = list(args)
+        for i, sub in zip(argnums, tree_util.unflatten(treedef, new_leaves)):
+            new[i] = sub
+        return new
+    return leaves, treedef, rebuild
+
+
+# -- forward mode ---------------------------------------------------------------------------------
+
+def _forward(fun, args, argnums, tangent_leaves, has_aux, fname):
+    """Run ``fun`` once with batched tangents on the differentiated leaves.
+
+    Returns (output leaves, output treedef, tangent leaves or None for symbolic zeros, aux).
+    """
+    leaves, _, rebuild = _dynamic(args, argnums, fname)
+    with ForwardTrace() as trace:
+        duals = [Dual(x, t, trace) for x, t in zip(leaves, tangent_leaves)]
+        out = fun(*rebuild(duals))
+    out, aux = _split_aux(out, has_aux, fname)
+    out_leaves, out_def = tree_util.flatten(out)
+    primals, tangents = [], []
+    for o in out_leaves:
+        if isinstance(o, Dual) and o._trace is trace:
+            primals.append(o._primal)
+            tangents.append(o.tangent)
+        else:
+            primals.append(o)
+            tangents.append(None)
+    return primals, out_def, tangents, _strip(aux, trace) if has_aux else None
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Jacobian-vector product by forward mode: ``(fun(*primals), J · tangents)``.
+
+    Parameters
+    ----------
+    fun : callable
+        Function of ``len(primals)`` positional arguments (pytrees of float arrays).
+    primals, tangents : tuple or list
+        Where to evaluate, and the direction: same structure, shapes and dtype kinds.
+    has_aux : bool
+        If True ``fun`` returns ``(output, aux)`` and ``aux`` is returned too, undifferentiated.
+
+    Returns
+    -------
+    (primal_out, tangent_out) or (primal_out, tangent_out, aux)
+
+    Raises
+    ------
+    TypeError
+        Non-tuple ``primals``/``tangents``, non-float inputs.
+    ValueError
+        Tangents whose structure or shapes differ from the primals.
+
+    Examples
+    --------
+    >>> import admodes as ad, admodes.numpy as anp
+    >>> ad.jvp(anp.sin, (0.0,), (1.0,))
+    (array(0.), array(1.))
+    """
+    for name, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"jvp: {name} must be a tuple or list with one entry per argument of "
+                            f"fun, got {type(value).__name__}. Write jvp(f, (x,), (v,)).")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: got {len(primals)} primal(s) but {len(tangents)} tangent(s)")
+    p_leaves, p_def = tree_util.flatten(tuple(primals))
+    t_leaves, t_def = tree_util.flatten(tuple(tangents))
+    if p_def != t_def:
+        raise ValueError(f"jvp: tangents have structure {t_def} but primals have {p_def}")
+    batched = []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        p = _as_input(p, f"jvp: primal leaf {i}")
+        t = _as_input(t, f"jvp: tangent leaf {i}")
+        if shape_of(t) != shape_of(p):
+            raise ValueError(f"jvp: tangent leaf {i} has shape {shape_of(t)} but its primal has "
+                             f"shape {shape_of(p)}; they must match")
+        batched.append(_R["reshape"](t, (1,) + shape_of(p)))
+    argnums = tuple(range(len(primals)))
+    outs, out_def, touts, aux = _forward(fun, tuple(primals), argnums, batched, has_aux, "jvp")
+    tangent_out = [_zeros_like(o) if t is None else t[0] for o, t in zip(outs, touts)]
+    result = (tree_util.unflatten(out_def, outs), tree_util.unflatten(out_def, tangent_out))
+    return result + (aux,) if has_aux else result
+
+
+def _zeros_like(x):
+    value = x
+    while isinstance(value, Tracer):
+        value = value._primal
+    return np.zeros(shape_of(value), dtype=np.result_type(value, np.float32))
+
+
+def _seed_rows(leaves, start, stop):
+    """Rows start..stop of the identity over the concatenated leaves, split per leaf."""
+    k = stop - start
+    seeds, offset = [], 0
+    for x in leaves:
+        size = int(size_of(x))
+        block = np.zeros((k, size), dtype=x.dtype)
+        lo, hi = max(start, offset), min(stop, offset + size)
+        if lo < hi:
+            block[np.arange(lo - start, hi - start), np.arange(lo - offset, hi - offset)] = 1
+        seeds.append(block.reshape((k,) + shape_of(x)))
+        offset += size
+    return seeds
+
+
+def _chunks(total, chunk_size):
+    step = total if chunk_size is None else chunk_size
+    return [(s, min(s + step, total)) for s in range(0, total, max(step, 1))] or [(0, 0)]
+
+
+def _jacobian_tree(out_def, in_def, single, blocks):
+    """Nest ``blocks[i][j]`` (out leaf i, in leaf j) as out-structure of in-structure."""
+    per_out = []
+    for row in blocks:
+        sub = tree_util.unflatten(in_def, row)
+        per_out.append(sub[0] if single else sub)
+    return tree_util.unflatten(out_def, per_out)
+
+
+def _concat_rows(parts):
+    return parts[0] if len(parts) == 1 else _R["concatenate"](parts, axis=0)
+
+
+def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
+    """Jacobian by forward mode: one JVP per input direction, ``chunk_size`` at a time.
+
+    For f: R^n -> R^m the cost is n JVPs, O(nC). ``chunk_size=None`` pushes all n directions
+    in one vectorized pass; ``chunk_size=1`` is the classic one-direction-per-pass variant.
+
+    Returns a function with the signature of ``fun`` whose result has, for each output leaf of
+    shape ``out``, a Jacobian of shape ``out + in`` per differentiated input leaf (a tuple
+    over ``argnums`` if ``argnums`` is a tuple), as ``jax.jacfwd``.
+    """
+    _check_chunk(chunk_size, "jacfwd")
+
+    @functools.wraps(fun)
+    def jacfun(*args):
+        nums, single = _argnums_tuple(argnums, len(args), "jacfwd")
+        leaves, in_def, _ = _dynamic(args, nums, "jacfwd")
+        total = int(sum(size_of(x) for x in leaves))
+        parts, outs, out_def, aux = [], None, None, None
+        for start, stop in _chunks(total, chunk_size):
+            seeds = _seed_rows(leaves, start, stop)
+            outs, out_def, touts, aux = _forward(fun, args, nums, seeds, has_aux, "jacfwd")
+            parts.append([np.zeros((stop - start,) + shape_of(_value(o)),
+                                   dtype=np.result_type(_value(o), np.float32))
+                          if t is None else t for o, t in zip(outs, touts)])
+        blocks = []
+        for i, o in enumerate(outs):
+            rows = _concat_rows([p[i] for p in parts])  # (n_total,) + out_shape
+            out_shape = shape_of(o)
+            row_blocks, offset = [], 0
+            for x in leaves:
+                size, in_shape = int(size_of(x)), shape_of(x)
+                block = rows if len(leaves) == 1 else _R["index_basic"](
+                    rows, index=(slice(offset, offset + size),))
+                block = _R["reshape"](block, in_shape + out_shape)
+                ni, no = len(in_shape), len(out_shape)
+                perm = tuple(range(ni, ni + no)) + tuple(range(ni))
+                row_blocks.append(block if ni == 0 or no == 0 else _R["transpose"](block, perm))
+                offset += size
+            blocks.append(row_blocks)
+        jac = _jacobian_tree(out_def, in_def, single, blocks)
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+def _value(x):
+    while isinstance(x, Tracer):
+        x = x._primal
+    return x
+
+
+
+# -- reverse mode ---------------------------------------------------------------------------------
+
+def _record(fun, args, argnums, has_aux, fname):
+    """Run ``fun`` on a fresh tape. Returns (tape, input nodes, out leaves, out def, aux, conv)."""
+    leaves, _, rebuild = _dynamic(args, argnums, fname)
+    with Tape() as tape:
+        nodes = [tape.new_input(x) for x in leaves]
+        out = fun(*rebuild(nodes))
+    out, aux = _split_aux(out, has_aux, fname)
+    out_leaves, out_def = tree_util.flatten(out)
+    return tape, nodes, out_leaves, out_def, _strip(aux, tape) if has_aux else None
+
+
+def _out_value(o, tape):
+    return o._primal if isinstance(o, Node) and o._trace is tape else o
+
+
+def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
+    """One reverse sweep for batched cotangents on the output leaves; input cotangent leaves."""
+    seeds = [(o.index, ct) for o, ct in zip(out_leaves, batched_cts)
+             if isinstance(o, Node) and o._trace is tape]
+    k = batched_cts[0].shape[0] if batched_cts else 1
+    with conventions.use(snapshot):
+        cts = backward_pass(tape.records, seeds)
+    return [np.zeros((k,) + shape_of(n._primal), dtype=_value(n).dtype)
+            if cts[n.index] is None else cts[n.index] for n in nodes]
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Vector-Jacobian product by reverse mode.
+
+    Records ``fun(*primals)`` on a tape once and returns ``(out, pullback)`` (and ``aux`` if
+    ``has_aux``). ``pullback(ct)``, with ``ct`` shaped like ``out``, returns the tuple
+    ``ct · J`` with one entry per primal, shaped like the primals. ``pullback`` can be called
+    any number of times; each call is one reverse sweep costing O(C).
+
+    Examples
+    --------
+    >>> import admodes as ad, admodes.numpy as anp
+    >>> out, pullback = ad.vjp(anp.sin, 0.0)
+    >>> pullback(1.0)
+    (array(1.),)
+    """
+    if not primals:
+        raise TypeError("vjp: needs at least one primal argument, as vjp(f, x)")
+    snapshot = conventions.current()
+    argnums = tuple(range(len(primals)))
+    tape, nodes, out_leaves, out_def, aux = _record(fun, primals, argnums, has_aux, "vjp")
+    _, in_def, _ = _dynamic(primals, argnums, "vjp")
+    out = tree_util.unflatten(out_def, [_out_value(o, tape) for o in out_leaves])
+
+    def pullback(ct):
+        ct_leaves, ct_def = tree_util.flatten(ct)
+        if ct_def != out_def:
+            raise ValueError(f"vjp pullback: cotangent has structure {ct_def} but the output "
+                             f"has {out_def}")
+        batched = []
+        for i, (c, o) in enumerate(zip(ct_leaves, out_leaves)):
+            c = _as_input(c, f"vjp pullback: cotangent leaf {i}")
+            if shape_of(c) != shape_of(_out_value(o, tape)):
+                raise ValueError(f"vjp pullback: cotangent leaf {i} has shape {shape_of(c)} but "
+                                 f"the output has shape {shape_of(_out_value(o, tape))}")
+            batched.append(_R["reshape"](c, (1,) + shape_of(c)))
+        grads = [g[0] for g in _pull(tape, nodes, out_leaves, batched, snapshot)]
+        return tuple(tree_util.unflatten(in_def, grads))
+
+    return (out, pullback, aux) if has_aux else (out, pullback)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """Return a function computing ``(fun(*args), ∇fun(*args))`` by one reverse sweep.
+
+    ``fun`` must return a scalar (shape ``()``) of a floating dtype. With ``has_aux`` the
+    result is ``((value, aux), grad)``. ``argnums`` selects the differentiated arguments; a
+    tuple gives a tuple of gradients.
+    """
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args):
+        nums, single = _argnums_tuple(argnums, len(args), "grad")
+        snapshot = conventions.current()
+        tape, nodes, out_leaves, out_def, aux = _record(fun, args, nums, has_aux, "grad")
+        if len(out_leaves) != 1 or out_def.kind != "leaf":
+            raise TypeError(f"grad requires fun to return a scalar, got a {out_def} structure. "
+                            f"Use jacrev or vjp for vector or pytree outputs.")
+        out = out_leaves[0]
+        value = _out_value(out, tape)
+        shape = shape_of(value)
+        if shape != ():
+            raise TypeError(f"grad requires a scalar output; got shape {shape}. Use jacrev or "
+                            f"vjp for non-scalar outputs (or reduce it, e.g. anp.sum).")
+        dtype = np.result_type(_value(value))
+        if not np.issubdtype(dtype, np.floating):
+            raise TypeError(f"grad requires a real floating-point output, got dtype {dtype}")
+        seed = np.ones((1,), dtype=dtype)
+        grads = [g[0] for g in _pull(tape, nodes, out_leaves, [seed], snapshot)]
+        _, in_def, _ = _dynamic(args, nums, "grad")
+        g = tree_util.unflatten(in_def, grads)
+        g = g[0] if single else g
+        return ((value, aux), g) if has_aux else (value, g)
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """Return a function computing the gradient of scalar ``fun`` by reverse mode.
+
+    Cost O(C) whatever the number of inputs (one forward pass recording the tape, one reverse
+    sweep). See :func:`value_and_grad` for the parameters.
+
+    Examples
+    --------
+    >>> import admodes as ad, admodes.numpy as anp
+    >>> ad.grad(lambda x: anp.sum(x ** 2))(anp.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fun(*args):
+        (value, g) = vg(*args)
+        return (g, value[1]) if has_aux else g
+    return grad_fun
+
+
+def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
+    """Jacobian by reverse mode: one VJP per output row, ``chunk_size`` rows per sweep.
+
+    For f: R^n -> R^m the cost is one recorded forward pass plus m VJPs, O(mC).
+    ``chunk_size=None`` pulls all m rows back in one vectorized sweep; ``chunk_size=1`` is one
+    row per sweep. Result layout as :func:`jacfwd` (``out + in`` per leaf pair).
+    """
+    _check_chunk(chunk_size, "jacrev")
+
+    @functools.wraps(fun)
+    def jacfun(*args):
+        nums, single = _argnums_tuple(argnums, len(args), "jacrev")
+        snapshot = conventions.current()
+        tape, nodes, out_leaves, out_def, aux = _record(fun, args, nums, has_aux, "jacrev")
+        outs = [_out_value(o, tape) for o in out_leaves]
+        for o in outs:
+            dtype = np.result_type(_value(o))
+            if not np.issubdtype(dtype, np.floating):
+                raise TypeError(f"jacrev requires real floating-point outputs, got dtype {dtype}")
+        total = int(sum(size_of(_value(o)) for o in outs))
+        seeds_like = [_value(o) for o in outs]
+        parts = []
+        for start, stop in _chunks(total, chunk_size):
+            cts = _seed_rows(seeds_like, start, stop)
+            parts.append(_pull(tape, nodes, out_leaves, cts, snapshot))
+        _, in_def, _ = _dynamic(args, nums, "jacrev")
+        columns = [_concat_rows([p[j] for p in parts]) for j in range(len(nodes))]
+        blocks, offset = [], 0
+        for o in outs:
+            size, out_shape = int(size_of(_value(o))), shape_of(o)
+            row = []
+            for j, n in enumerate(nodes):
+                col = columns[j] if len(outs) == 1 else _R["index_basic"](
+                    columns[j], index=(slice(offset, offset + size),))
+                row.append(_R["reshape"](col, out_shape + shape_of(n._primal)))
+            blocks.append(row)
+            offset += size
+        jac = _jacobian_tree(out_def, in_def, single, blocks)
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+# -- nested ---------------------------------------------------------------------------------------
+
+def hessian(fun, argnums=0, has_aux=False):
+    """Hessian of scalar ``fun`` by forward-over-reverse: ``jacfwd(jacrev(fun))``.
+
+    Cost: n forward passes through the reverse sweep, O(nC) for n inputs.
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def hvp(fun, primals, tangents):
+    """Hessian-vector product ``∇²f(x) · v`` by forward-over-reverse, in O(C).
+
+    ``primals`` and ``tangents`` are tuples with one entry per argument of ``fun`` (as for
+    :func:`jvp`); a single array may be passed for a one-argument function. Returns the
+    product in the structure of ``primals``.
+
+    References
+    ----------
+    Pearlmutter, B. A. (1994). Fast exact multiplication by the Hessian. Neural Computation
+    6(1), 147-160. doi:10.1162/neco.1994.6.1.147
+    """
+    single = not isinstance(primals, (tuple, list))
+    if single != (not isinstance(tangents, (tuple, list))):
+        raise TypeError("hvp: primals and tangents must both be tuples or both single arrays")
+    primals = (primals,) if single else tuple(primals)
+    tangents = (tangents,) if single else tuple(tangents)
+    gradient = grad(fun, argnums=tuple(range(len(primals))))
+    _, product = jvp(gradient, primals, tangents)
+    return product[0] if single else product

@@ -1,0 +1,55 @@
+"""Forward mode: dual numbers carrying a batch of tangents (JVPs, vector mode).
+
+A :class:`Dual` holds a primal ``x`` (which may be a tracer of an outer transform) and a tangent
+of shape ``(k,) + x.shape``: ``k`` directions pushed through the program in one pass. ``k = 1``
+is the classic one-direction dual number; ``jacfwd(chunk_size=c)`` pushes ``c`` at once.
+Each op is evaluated as ``out = op(primals)`` followed by ``op.jvp(primals, tangents, out)``;
+a ``None`` tangent is a symbolic zero and costs nothing.
+"""
+
+from __future__ import annotations
+
+from admodes.tracing import Trace, Tracer, bind, shape_of
+
+__all__ = ["Dual", "ForwardTrace"]
+
+
+class Dual(Tracer):
+    """A value with ``k`` tangents: ``tangent.shape == (k,) + primal.shape``."""
+
+    __slots__ = ("tangent",)
+
+    def __init__(self, primal, tangent, trace):
+        self._primal = primal
+        self.tangent = tangent
+        self._trace = trace
+
+
+class ForwardTrace(Trace):
+    """One forward-mode transform: evaluates each op and its JVP rule side by side."""
+
+    __slots__ = ()
+
+    def process(self, op, args, static):
+        primals = list(args)
+        tangents = [None] * len(args)
+        for i, a in enumerate(args):
+            if isinstance(a, Dual) and a._trace is self:
+                primals[i] = a._primal
+                tangents[i] = a.tangent
+        for i in op.nondiff_argnums:
+            tangents[i] = None
+        out = bind(op, primals, static)
+        if not any(t is not None for t in tangents):
+            return out
+        tangent = op.jvp(primals, tangents, out, **static)
+        if tangent is None:
+            return out
+        shape = shape_of(out)
+        if tangent.shape[1:] != shape:  # a rule may return a tangent that broadcasts to out
+            tangent = self.broadcast(tangent, shape)
+        return Dual(out, tangent, self)
+
+    @staticmethod
+    def broadcast(tangent, shape):
+        return Tracer._ops["broadcast_to"](tangent, (tangent.shape[0],) + shape)

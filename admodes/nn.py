@@ -1,0 +1,8 @@
+"""admodes.nn: neural-network functions (sigmoid, relu, softplus, logsumexp, log_softmax, ...),
+generated from the registry's ``"nn"`` namespace."""
+
+import admodes.ops  # noqa: F401 - registers the ops
+from admodes.numpy._namespace import populate
+
+__all__: list[str] = []
+__all__.extend(populate(globals(), "nn"))

@@ -1,0 +1,61 @@
+"""Samplers of valid test inputs for the ``domain`` field of each op.
+
+A domain is ``domain(rng, dtype) -> list of (args, static)``; the shape families always include
+a scalar, a vector, a matrix and size-1 broadcast dimensions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "BINARY_SHAPES",
+    "UNARY_SHAPES",
+    "above_one",
+    "away_from_zero",
+    "binary",
+    "positive",
+    "real",
+    "unary",
+    "unit",
+]
+
+UNARY_SHAPES = [(), (3,), (2, 3), (1, 3)]
+BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
+                 ((3,), (2, 1))]
+
+
+def real(rng, shape, dtype):
+    return rng.uniform(-2.0, 2.0, size=shape).astype(dtype)
+
+
+def positive(rng, shape, dtype):
+    return rng.uniform(0.5, 2.0, size=shape).astype(dtype)
+
+
+def unit(rng, shape, dtype):
+    return rng.uniform(-0.8, 0.8, size=shape).astype(dtype)
+
+
+def above_one(rng, shape, dtype):
+    return rng.uniform(1.2, 2.0, size=shape).astype(dtype)
+
+
+def away_from_zero(rng, shape, dtype):
+    mag = rng.uniform(0.5, 2.0, size=shape)
+    sign = np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
+    return (mag * sign).astype(dtype)
+
+
+def unary(sampler=real, **static):
+    """Domain of a unary elementwise op over the unary shape family."""
+    def domain(rng, dtype):
+        return [((sampler(rng, s, dtype),), dict(static)) for s in UNARY_SHAPES]
+    return domain
+
+
+def binary(first=real, second=real):
+    """Domain of a binary elementwise op over the broadcasting shape family."""
+    def domain(rng, dtype):
+        return [((first(rng, a, dtype), second(rng, b, dtype)), {}) for a, b in BINARY_SHAPES]
+    return domain

@@ -1,0 +1,306 @@
+"""Elementwise ops: arithmetic, transcendental functions and the piecewise ones with kinks.
+
+Most ops are declared through two factories that take the partial derivatives once and build
+both rules from them: for ``y = f(x1, ..., xn)`` with partials ``∂y/∂xi``,
+JVP ``ẏ = Σ ∂y/∂xi · ẋi`` (tangents aligned to the broadcast output) and
+VJP ``x̄i = unbroadcast(ȳ · ∂y/∂xi)``. Partials are written with registry ops, so the rules are
+differentiable again. Partials of piecewise-constant derivatives (abs, maximum, clip) are
+computed from values and are constants, which makes their second derivatives zero.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from admodes import conventions
+from admodes.ops import _domains as dom
+from admodes.ops._flops import elementwise as ew_cost
+from admodes.ops._helpers import align, unbroadcast
+from admodes.registry import defop
+from admodes.tracing import ndim_of, primal_value, shape_of
+
+_SCALARS = (numbers.Number, np.generic)
+
+
+def _unary(name, impl, partial, flops, doc, domain=None, saves=("inputs", "out"), **fields):
+    """Declare ``y = impl(x)`` with ``ẏ = partial(x, y)·ẋ`` and ``x̄ = partial(x, y)·ȳ``."""
+    def jvp(primals, tangents, out):
+        return multiply(tangents[0], partial(primals[0], out))
+
+    def vjp(ct, primals, out):
+        return (multiply(ct, partial(primals[0], out)),)
+
+    return defop(name, impl, jvp=jvp, vjp=vjp, cost=ew_cost(flops), doc=doc,
+                 domain=domain or dom.unary(), saves=saves, **fields)
+
+
+def _binary(name, impl, partial_x, partial_y, flops, doc, domain=None, **fields):
+    """Declare a broadcasting ``y = impl(a, b)`` from its two partial derivatives."""
+    def jvp(primals, tangents, out):
+        a, b = primals
+        ta, tb = tangents
+        nd = ndim_of(out)
+        result = None
+        if ta is not None:
+            result = multiply(align(ta, nd), partial_x(a, b, out))
+        if tb is not None:
+            term = multiply(align(tb, nd), partial_y(a, b, out))
+            result = term if result is None else add(result, term)
+        return result
+
+    def vjp(ct, primals, out):
+        a, b = primals
+        ga = None if isinstance(a, _SCALARS) else unbroadcast(
+            multiply(ct, partial_x(a, b, out)), shape_of(a))
+        gb = None if isinstance(b, _SCALARS) else unbroadcast(
+            multiply(ct, partial_y(a, b, out)), shape_of(b))
+        return ga, gb
+
+    return defop(name, impl, jvp=jvp, vjp=vjp, cost=ew_cost(flops), doc=doc,
+                 domain=domain or dom.binary(), nargs=2, **fields)
+
+
+# -- linear arithmetic (own rules: no multiplication by a unit partial) -------------------------
+
+def _add_jvp(primals, tangents, out):
+    ta, tb = tangents
+    nd = ndim_of(out)
+    if ta is None:
+        return align(tb, nd)
+    if tb is None:
+        return align(ta, nd)
+    return add(align(ta, nd), align(tb, nd))
+
+
+def _add_vjp(ct, primals, out):
+    a, b = primals
+    return (None if isinstance(a, _SCALARS) else unbroadcast(ct, shape_of(a)),
+            None if isinstance(b, _SCALARS) else unbroadcast(ct, shape_of(b)))
+
+
+add = defop(
+    "add", np.add, jvp=_add_jvp, vjp=_add_vjp, cost=ew_cost(1), domain=dom.binary(),
+    nargs=2, linear=True, saves=(),
+    doc="y = a + b (broadcasting); ẏ = ȧ + ḃ; ā = unbroadcast(ȳ), b̄ = unbroadcast(ȳ); 1 flop/elem")
+
+
+def _subtract_jvp(primals, tangents, out):
+    ta, tb = tangents
+    nd = ndim_of(out)
+    if tb is None:
+        return align(ta, nd)
+    tb = negative(align(tb, nd))
+    return tb if ta is None else add(align(ta, nd), tb)
+
+
+def _subtract_vjp(ct, primals, out):
+    a, b = primals
+    return (None if isinstance(a, _SCALARS) else unbroadcast(ct, shape_of(a)),
+            None if isinstance(b, _SCALARS) else unbroadcast(negative(ct), shape_of(b)))
+
+
+subtract = defop(
+    "subtract", np.subtract, jvp=_subtract_jvp, vjp=_subtract_vjp, cost=ew_cost(1),
+    domain=dom.binary(), nargs=2, linear=True, saves=(),
+    doc="y = a − b (broadcasting); ẏ = ȧ − ḃ; ā = unbroadcast(ȳ), b̄ = −unbroadcast(ȳ)")
+
+negative = defop(
+    "negative", np.negative, jvp=lambda p, t, out: negative(t[0]),
+    vjp=lambda ct, p, out: (negative(ct),), cost=ew_cost(1), domain=dom.unary(),
+    linear=True, saves=(), doc="y = −x; ẏ = −ẋ; x̄ = −ȳ")
+
+multiply = _binary(
+    "multiply", np.multiply, lambda a, b, out: b, lambda a, b, out: a, 1,
+    "y = a·b (broadcasting); ẏ = ȧ·b + a·ḃ; ā = unbroadcast(ȳ·b), b̄ = unbroadcast(ȳ·a)")
+
+divide = _binary(
+    "divide", np.divide, lambda a, b, out: divide(1.0, b), lambda a, b, out: negative(divide(out, b)),
+    1, "y = a/b; ẏ = ȧ/b − y·ḃ/b; ā = ȳ/b, b̄ = −ȳ·y/b (unbroadcast)",
+    domain=dom.binary(dom.real, dom.away_from_zero))
+
+
+def _log_base(a, b, out):
+    """∂(a^b)/∂b = a^b·log a for a > 0; 0 at a = 0 (the limit for b > 0); nan for a < 0."""
+    value = primal_value(a)
+    safe = where(value > 0, a, 1.0)
+    factor = np.where(value >= 0, 1.0, np.nan).astype(np.result_type(value, 1.0))
+    return multiply(multiply(out, log(safe)), factor)
+
+
+power = _binary(
+    "power", np.power, lambda a, b, out: multiply(b, power(a, subtract(b, 1))), _log_base, 1,
+    "y = a**b; ẏ = b·a**(b−1)·ȧ + y·log(a)·ḃ; ā = ȳ·b·a**(b−1), b̄ = ȳ·y·log(a) "
+    "(b̄ = 0 where a = 0, nan where a < 0: a**b is not real-differentiable in b there)",
+    domain=dom.binary(dom.positive, dom.real))
+
+
+# -- smooth unary functions -------------------------------------------------------------------
+
+def _sq(x):
+    return multiply(x, x)
+
+
+exp = _unary("exp", np.exp, lambda x, y: y, 1, "y = exp(x); ẏ = y·ẋ; x̄ = y·ȳ", saves=("out",))
+log = _unary("log", np.log, lambda x, y: divide(1.0, x), 1, "y = log(x); ẏ = ẋ/x; x̄ = ȳ/x",
+             domain=dom.unary(dom.positive), saves=("inputs",))
+log1p = _unary("log1p", np.log1p, lambda x, y: divide(1.0, add(x, 1.0)), 1,
+               "y = log(1 + x); ẏ = ẋ/(1 + x); x̄ = ȳ/(1 + x)", domain=dom.unary(dom.positive),
+               saves=("inputs",))
+expm1 = _unary("expm1", np.expm1, lambda x, y: add(y, 1.0), 1,
+               "y = exp(x) − 1; ẏ = (y + 1)·ẋ; x̄ = (y + 1)·ȳ", saves=("out",))
+sqrt = _unary("sqrt", np.sqrt, lambda x, y: divide(0.5, y), 1,
+              "y = √x; ẏ = ẋ/(2y); x̄ = ȳ/(2y)", domain=dom.unary(dom.positive), saves=("out",))
+square = _unary("square", np.square, lambda x, y: multiply(2.0, x), 1,
+                "y = x²; ẏ = 2x·ẋ; x̄ = 2x·ȳ", saves=("inputs",))
+sin = _unary("sin", np.sin, lambda x, y: cos(x), 1, "y = sin(x); ẏ = cos(x)·ẋ; x̄ = cos(x)·ȳ",
+             saves=("inputs",))
+cos = _unary("cos", np.cos, lambda x, y: negative(sin(x)), 1,
+             "y = cos(x); ẏ = −sin(x)·ẋ; x̄ = −sin(x)·ȳ", saves=("inputs",))
+tan = _unary("tan", np.tan, lambda x, y: add(1.0, _sq(y)), 1,
+             "y = tan(x); ẏ = (1 + y²)·ẋ; x̄ = (1 + y²)·ȳ", domain=dom.unary(dom.unit),
+             saves=("out",))
+tanh = _unary("tanh", np.tanh, lambda x, y: subtract(1.0, _sq(y)), 1,
+              "y = tanh(x); ẏ = (1 − y²)·ẋ; x̄ = (1 − y²)·ȳ; cost 1 tanh + 3 flops/elem",
+              saves=("out",))
+sinh = _unary("sinh", np.sinh, lambda x, y: cosh(x), 1,
+              "y = sinh(x); ẏ = cosh(x)·ẋ; x̄ = cosh(x)·ȳ", saves=("inputs",))
+cosh = _unary("cosh", np.cosh, lambda x, y: sinh(x), 1,
+              "y = cosh(x); ẏ = sinh(x)·ẋ; x̄ = sinh(x)·ȳ", saves=("inputs",))
+arctan = _unary("arctan", np.arctan, lambda x, y: divide(1.0, add(1.0, _sq(x))), 1,
+                "y = arctan(x); ẏ = ẋ/(1 + x²); x̄ = ȳ/(1 + x²)", saves=("inputs",))
+arcsin = _unary("arcsin", np.arcsin, lambda x, y: divide(1.0, sqrt(subtract(1.0, _sq(x)))), 1,
+                "y = arcsin(x); ẏ = ẋ/√(1 − x²); x̄ = ȳ/√(1 − x²)", domain=dom.unary(dom.unit),
+                saves=("inputs",))
+arccos = _unary("arccos", np.arccos,
+                lambda x, y: negative(divide(1.0, sqrt(subtract(1.0, _sq(x))))), 1,
+                "y = arccos(x); ẏ = −ẋ/√(1 − x²); x̄ = −ȳ/√(1 − x²)",
+                domain=dom.unary(dom.unit), saves=("inputs",))
+
+
+# -- piecewise functions (kinks; conventions in admodes.conventions) ------------------------------
+
+def _abs_partial(x, y):
+    value = primal_value(x)
+    return np.where(value == 0, conventions.current().abs, np.sign(value)).astype(value.dtype)
+
+
+abs = _unary(
+    "abs", np.abs, _abs_partial, 1,
+    "y = |x|; ẏ = sign(x)·ẋ; x̄ = sign(x)·ȳ; at x = 0 the derivative is the convention "
+    "conventions.abs (default 0)", domain=dom.unary(dom.away_from_zero), saves=("inputs",),
+    kinks="abs'(0) = conventions.current().abs (default 0, the minimum-norm subgradient)")
+
+sign = defop(
+    "sign", np.sign, jvp=lambda p, t, out: None, vjp=lambda ct, p, out: (None,),
+    cost=ew_cost(1), domain=dom.unary(dom.away_from_zero), saves=(),
+    kinks="sign'(x) = 0 everywhere, including x = 0 (the jump is not differentiated)",
+    doc="y = sign(x); ẏ = 0; x̄ = 0 (piecewise constant)")
+
+
+def _tie_partials(a, b, winner):
+    """Partials of an elementwise max/min: 1 to the winner, ties by the convention."""
+    va, vb = np.asarray(primal_value(a)), np.asarray(primal_value(b))
+    dtype = np.result_type(va, vb)
+    wins_a = winner(va, vb)
+    tie = va == vb
+    share = 0.5 if conventions.current().ties == "split" else 1.0
+    pa = np.where(tie, share, wins_a).astype(dtype)
+    pb = np.where(tie, 1.0 - share, ~wins_a & ~tie).astype(dtype)
+    return pa, pb
+
+
+def _extremum(name, impl, winner, word):
+    return _binary(
+        name, impl, lambda a, b, out: _tie_partials(a, b, winner)[0],
+        lambda a, b, out: _tie_partials(a, b, winner)[1], 1,
+        f"y = {name}(a, b); ẏ = ȧ where a is the {word}, ḃ where b is; ties follow "
+        f"conventions.ties ('split': ½ each, 'first': all to a)",
+        kinks="ties a == b: conventions.current().ties ('split' -> ½ each, 'first' -> a)")
+
+
+maximum = _extremum("maximum", np.maximum, np.greater, "larger")
+minimum = _extremum("minimum", np.minimum, np.less, "smaller")
+
+
+def _where_jvp(primals, tangents, out):
+    cond = primals[0]
+    _, ta, tb = tangents
+    nd = ndim_of(out)
+    ta = 0.0 if ta is None else align(ta, nd)
+    tb = 0.0 if tb is None else align(tb, nd)
+    return where(cond, ta, tb)
+
+
+def _where_vjp(ct, primals, out):
+    cond, a, b = primals
+    return (None,
+            None if isinstance(a, _SCALARS) else unbroadcast(where(cond, ct, 0.0), shape_of(a)),
+            None if isinstance(b, _SCALARS) else unbroadcast(where(cond, 0.0, ct), shape_of(b)))
+
+
+def _where_domain(rng, dtype):
+    cases = []
+    for a, b in dom.BINARY_SHAPES:
+        shape = np.broadcast_shapes(a, b)
+        cond = rng.uniform(size=shape) < 0.5
+        cases.append(((cond, dom.real(rng, a, dtype), dom.real(rng, b, dtype)), {}))
+    return cases
+
+
+where = defop(
+    "where", np.where, jvp=_where_jvp, vjp=_where_vjp, cost=ew_cost(1), domain=_where_domain,
+    nargs=3, nondiff_argnums=(0,), linear=True, saves=("inputs",),
+    doc="y = where(c, a, b); ẏ = where(c, ȧ, ḃ); ā = unbroadcast(where(c, ȳ, 0)), "
+        "b̄ = unbroadcast(where(c, 0, ȳ)); the condition is not differentiated")
+
+
+def _clip_mask(x, a_min, a_max):
+    value = primal_value(x)
+    mask = np.ones(shape_of(value), dtype=bool)
+    if a_min is not None:
+        mask &= value >= a_min
+    if a_max is not None:
+        mask &= value <= a_max
+    return mask.astype(value.dtype)
+
+
+def _clip_domain(rng, dtype):
+    return [((dom.real(rng, s, dtype),), {"a_min": -1.05, "a_max": 0.95})
+            for s in dom.UNARY_SHAPES]
+
+
+def _clip_impl(x, a_min, a_max):
+    if a_min is None and a_max is None:
+        raise ValueError("clip(): at least one of a_min and a_max must be given")
+    return np.clip(x, a_min, a_max)
+
+
+clip = defop(
+    "clip", _clip_impl,
+    jvp=lambda p, t, out, a_min, a_max: multiply(t[0], _clip_mask(p[0], a_min, a_max)),
+    vjp=lambda ct, p, out, a_min, a_max: (multiply(ct, _clip_mask(p[0], a_min, a_max)),),
+    cost=ew_cost(2), domain=_clip_domain, static={"a_min": None, "a_max": None},
+    saves=("inputs",),
+    kinks="derivative 1 on the closed interval [a_min, a_max] (boundaries included), 0 outside",
+    doc="y = clip(x, lo, hi); ẏ = 1[lo ≤ x ≤ hi]·ẋ; x̄ = 1[lo ≤ x ≤ hi]·ȳ; bounds are static")
+
+
+def _astype_impl(x, dtype):
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"astype(): a traced array can only be cast to a floating dtype "
+                        f"(the derivative of a cast to {dtype} is not defined)")
+    return np.asarray(x).astype(dtype)
+
+
+astype = defop(
+    "astype", _astype_impl,
+    jvp=lambda p, t, out, dtype: astype(t[0], dtype=dtype),
+    vjp=lambda ct, p, out, dtype: (astype(ct, dtype=p[0].dtype),),
+    cost=ew_cost(0), static={"dtype": np.float64}, linear=True, saves=(),
+    namespace="internal",
+    domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), {"dtype": np.float32})
+                               for s in dom.UNARY_SHAPES],
+    doc="y = x cast to a floating dtype; ẏ = ẋ cast; x̄ = ȳ cast back to x's dtype")

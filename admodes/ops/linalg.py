@@ -1,0 +1,418 @@
+"""Linear algebra: matmul, einsum and numpy.linalg's solve, inv, det, slogdet, norm; with
+dot, outer, trace and diag as composites.
+
+Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
+forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from admodes.ops import _domains as dom
+from admodes.ops._flops import matmul_flops, size
+from admodes.ops._helpers import align, swap_last, unbroadcast
+from admodes.ops.elementwise import abs as abs_
+from admodes.ops.elementwise import add, multiply, negative, power, sqrt
+from admodes.ops.indexing import take, take_transpose
+from admodes.ops.reductions import max as max_
+from admodes.ops.reductions import sum as sum_
+from admodes.ops.shape import reshape, transpose
+from admodes.registry import defcomposite, defop
+from admodes.tracing import ndim_of, primal_value, shape_of
+
+_REFS = (("Giles, M. B. (2008). An extended collection of matrix derivative results for forward "
+          "and reverse mode algorithmic differentiation. Oxford NA Report 08/01."),)
+
+
+# -- matmul ---------------------------------------------------------------------------------------
+
+def _as_matrices(a, b):
+    """numpy's promotion of 1-d operands: a (n,) -> (1, n), b (n,) -> (n, 1)."""
+    a2 = reshape(a, (1,) + shape_of(a)) if ndim_of(a) == 1 else a
+    b2 = reshape(b, shape_of(b) + (1,)) if ndim_of(b) == 1 else b
+    return a2, b2
+
+
+def _promote_tangent(t, ndim, first):
+    """The batched tangent of a 1-d operand, promoted the same way."""
+    if ndim != 1:
+        return t
+    k, n = t.shape
+    return reshape(t, (k, 1, n) if first else (k, n, 1))
+
+
+def _matmul_jvp(primals, tangents, out):
+    a, b = primals
+    ta, tb = tangents
+    a2, b2 = _as_matrices(a, b)
+    nd = max(a2.ndim, b2.ndim)
+    result = None
+    if ta is not None:
+        result = matmul(align(_promote_tangent(ta, ndim_of(a), True), nd), b2)
+    if tb is not None:
+        term = matmul(a2, align(_promote_tangent(tb, ndim_of(b), False), nd))
+        result = term if result is None else add(result, term)
+    return reshape(result, (result.shape[0],) + shape_of(out))
+
+
+def _matmul_vjp(ct, primals, out):
+    a, b = primals
+    a2, b2 = _as_matrices(a, b)
+    k = ct.shape[0]
+    out2 = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+    ct2 = reshape(ct, (k,) + out2)
+    ga = unbroadcast(matmul(ct2, swap_last(b2)), a2.shape)
+    gb = unbroadcast(matmul(swap_last(a2), ct2), b2.shape)
+    return reshape(ga, (k,) + shape_of(a)), reshape(gb, (k,) + shape_of(b))
+
+
+def _matmul_impl(a, b):
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
+        raise ValueError(f"matmul: operands must be at least 1-d, got shapes {shape_of(a)} and "
+                         f"{shape_of(b)}; use multiply for scalars")
+    return np.matmul(a, b)
+
+
+def _matmul_domain(rng, dtype):
+    r = dom.real
+    pairs = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
+             ((2, 2, 3), (3, 4)), ((1, 2, 3), (2, 3, 2)), ((3,), (2, 3, 4))]
+    return [((r(rng, a, dtype), r(rng, b, dtype)), {}) for a, b in pairs]
+
+
+matmul = defop(
+    "matmul", _matmul_impl, jvp=_matmul_jvp, vjp=_matmul_vjp,
+    cost=lambda p, out: matmul_flops(shape_of(p[0]), shape_of(p[1])),
+    domain=_matmul_domain, nargs=2, saves=("inputs",), refs=_REFS,
+    doc="Y = A @ B (numpy's 1-d promotion and batch broadcasting); Ẏ = Ȧ B + A Ḃ; "
+        "Ā = Ȳ Bᵀ, B̄ = Aᵀ Ȳ (unbroadcast); cost 2mnp flops")
+
+
+# -- einsum ---------------------------------------------------------------------------------------
+
+def _parse_subscripts(subscripts, operands):
+    if not isinstance(subscripts, str) or "->" not in subscripts or "." in subscripts:
+        raise ValueError(f"einsum: admodes supports explicit subscripts without ellipsis, like "
+                         f"'ij,jk->ik'; got {subscripts!r}")
+    lhs, rhs = subscripts.replace(" ", "").split("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(inputs)} operand(s) but "
+                         f"{len(operands)} were given")
+    for spec, x in zip(inputs, operands):
+        if len(set(spec)) != len(spec):
+            raise ValueError(f"einsum: repeated index in one operand ({spec!r}, a diagonal) is "
+                             f"not supported; use anp.diag or anp.trace")
+        if len(spec) != ndim_of(x):
+            raise ValueError(f"einsum: operand subscripts {spec!r} do not match its shape "
+                             f"{shape_of(x)}")
+    if len(set(rhs)) != len(rhs) or not set(rhs) <= set(lhs):
+        raise ValueError(f"einsum: output subscripts {rhs!r} must be distinct input indices")
+    return inputs, rhs
+
+
+def _batch_letter(subscripts):
+    return next(c for c in string.ascii_letters if c not in subscripts)
+
+
+def _einsum_jvp(primals, tangents, out, subscripts):
+    inputs, rhs = _parse_subscripts(subscripts, primals)
+    z = _batch_letter(subscripts)
+    result = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        specs = [z + s if j == i else s for j, s in enumerate(inputs)]
+        ops = [t if j == i else p for j, p in enumerate(primals)]
+        term = einsum(",".join(specs) + "->" + z + rhs, *ops)
+        result = term if result is None else add(result, term)
+    return result
+
+
+def _einsum_vjp(ct, primals, out, subscripts):
+    inputs, rhs = _parse_subscripts(subscripts, primals)
+    z = _batch_letter(subscripts)
+    grads = []
+    for i, spec in enumerate(inputs):
+        others = [s for j, s in enumerate(inputs) if j != i]
+        present = set(rhs).union(*others) if others else set(rhs)
+        kept = "".join(c for c in spec if c in present)
+        g = einsum(",".join([z + rhs] + others) + "->" + z + kept,
+                   ct, *[p for j, p in enumerate(primals) if j != i])
+        if kept != spec:  # indices summed only in this operand: broadcast back
+            shape = shape_of(primals[i])
+            g = reshape(g, (g.shape[0],) + tuple(shape[spec.index(c)] if c in kept else 1
+                                                 for c in spec))
+            g = _broadcast(g, (g.shape[0],) + tuple(shape))
+        grads.append(g)
+    return tuple(grads)
+
+
+def _broadcast(x, shape):
+    from admodes.ops.shape import broadcast_to
+    return broadcast_to(x, shape)
+
+
+def _einsum_cost(primals, out, subscripts):
+    inputs, _ = _parse_subscripts(subscripts, primals)
+    dims = {}
+    for spec, x in zip(inputs, primals):
+        dims.update(zip(spec, shape_of(x)))
+    return len(primals) * int(np.prod(list(dims.values()), dtype=np.int64))
+
+
+def _einsum_domain(rng, dtype):
+    r = dom.real
+    cases = [("ij,jk->ik", (2, 3), (3, 4)), ("i,i->", (3,), (3,)), ("ij->ji", (2, 3)),
+             ("ij->i", (2, 3)), ("bij,bj->bi", (2, 3, 4), (2, 4)),
+             ("i,j,ij->", (2,), (3,), (2, 3))]
+    return [((spec,) + tuple(r(rng, s, dtype) for s in shapes), {})
+            for spec, *shapes in cases]
+
+
+def _einsum_parse(subscripts, *operands):
+    return operands, {"subscripts": subscripts}
+
+
+einsum = defop(
+    "einsum", lambda *operands, subscripts: np.einsum(subscripts, *operands, optimize=True),
+    jvp=_einsum_jvp, vjp=_einsum_vjp, cost=_einsum_cost, domain=_einsum_domain,
+    parse=_einsum_parse,
+    static={"subscripts": None}, saves=("inputs",),
+    doc="y = einsum(s, x1, ..., xn), multilinear; ẏ = Σ_i einsum(s with ẋ_i for x_i); "
+        "x̄_i = einsum of ȳ with the other operands onto x_i's indices (broadcast where x_i "
+        "alone carries an index); explicit subscripts, no ellipsis or repeated indices")
+
+
+
+
+# -- linalg.solve ---------------------------------------------------------------------------------
+
+def _solve_many(a, rhs, b_ndim):
+    """solve(A, R) for a batched right-hand side R of shape (k, n) or (k, n, p)."""
+    k = rhs.shape[0]
+    n = shape_of(a)[-1]
+    if b_ndim == 1:
+        cols = transpose(rhs, (1, 0))                        # (n, k)
+    else:
+        cols = reshape(transpose(rhs, (1, 0, 2)), (n, -1))   # (n, k·p)
+    x = solve(a, cols)
+    if b_ndim == 1:
+        return transpose(x, (1, 0))
+    return transpose(reshape(x, (n, k, rhs.shape[2])), (1, 0, 2))
+
+
+def _solve_jvp(primals, tangents, out):
+    a, b = primals
+    ta, tb = tangents
+    rhs = tb
+    if ta is not None:
+        product = matmul(ta, out)          # (k, n) or (k, n, p)
+        rhs = negative(product) if rhs is None else add(rhs, negative(product))
+    return _solve_many(a, rhs, ndim_of(b))
+
+
+def _solve_vjp(ct, primals, out):
+    a, b = primals
+    gb = _solve_many(transpose(a, (1, 0)), ct, ndim_of(b))
+    if ndim_of(b) == 1:
+        ga = negative(multiply(reshape(gb, gb.shape + (1,)), reshape(out, (1, 1, -1))))
+    else:
+        ga = negative(matmul(gb, swap_last(out)))
+    return ga, gb
+
+
+def _solve_impl(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"linalg.solve: A must be a square 2-d matrix, got shape {a.shape}")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ValueError(f"linalg.solve: b must have shape ({a.shape[0]},) or "
+                         f"({a.shape[0]}, p), got {b.shape}")
+    return np.linalg.solve(a, b)
+
+
+def _well_conditioned(rng, n, dtype):
+    return (rng.uniform(-0.5, 0.5, size=(n, n)) + 2.0 * np.eye(n)).astype(dtype)
+
+
+def _solve_domain(rng, dtype):
+    return [((_well_conditioned(rng, 3, dtype), dom.real(rng, (3,), dtype)), {}),
+            ((_well_conditioned(rng, 3, dtype), dom.real(rng, (3, 2), dtype)), {})]
+
+
+def _solve_cost(primals, out):
+    n = shape_of(primals[0])[0]
+    p = 1 if ndim_of(primals[1]) == 1 else shape_of(primals[1])[1]
+    return (2 * n ** 3) // 3 + 2 * n * n * p
+
+
+solve = defop(
+    "linalg.solve", _solve_impl, jvp=_solve_jvp, vjp=_solve_vjp, cost=_solve_cost,
+    domain=_solve_domain, nargs=2, namespace="numpy.linalg", refs=_REFS,
+    doc="X = A⁻¹B (A square 2-d, B (n,) or (n, p)); Ẋ = A⁻¹(Ḃ − Ȧ X); B̄ = A⁻ᵀ X̄, "
+        "Ā = −B̄ Xᵀ; cost ⅔n³ + 2n²p flops")
+
+
+# -- linalg.inv / det / slogdet -------------------------------------------------------------------
+
+def _square_domain(rng, dtype):
+    return [((_well_conditioned(rng, n, dtype),), {}) for n in (1, 2, 4)]
+
+
+def _batched_square_check(opname):
+    def check(a):
+        a = np.asarray(a)
+        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+            raise ValueError(f"{opname}: needs square matrices (..., n, n), got shape {a.shape}")
+        return a
+    return check
+
+
+_check_inv = _batched_square_check("linalg.inv")
+_check_det = _batched_square_check("linalg.det")
+_check_slogdet = _batched_square_check("linalg.slogdet")
+
+inv = defop(
+    "linalg.inv", lambda a: np.linalg.inv(_check_inv(a)),
+    jvp=lambda p, t, out: negative(matmul(matmul(out, t[0]), out)),
+    vjp=lambda ct, p, out: (negative(matmul(matmul(swap_last(out), ct), swap_last(out))),),
+    cost=lambda p, out: 2 * shape_of(p[0])[-1] ** 3 * (size(p[0]) // shape_of(p[0])[-1] ** 2),
+    domain=_square_domain, namespace="numpy.linalg", saves=("out",), refs=_REFS,
+    doc="Y = A⁻¹; Ẏ = −Y Ȧ Y; Ā = −Yᵀ Ȳ Yᵀ; cost 2n³ flops")
+
+
+def _expand_scalar(ct):
+    """A batched cotangent of per-matrix scalars, (k, ...) -> (k, ..., 1, 1)."""
+    return reshape(ct, ct.shape + (1, 1))
+
+
+def _logabsdet_impl(a):
+    return np.linalg.slogdet(_check_slogdet(a))[1]
+
+
+logabsdet = defop(
+    "linalg.logabsdet", _logabsdet_impl,
+    jvp=lambda p, t, out: sum_(multiply(swap_last(inv(p[0])), t[0]), axis=(-2, -1)),
+    vjp=lambda ct, p, out: (multiply(_expand_scalar(ct), swap_last(inv(p[0]))),),
+    cost=lambda p, out: (2 * shape_of(p[0])[-1] ** 3) // 3, domain=_square_domain,
+    namespace="internal", saves=("inputs",), refs=_REFS,
+    doc="y = log|det A|; ẏ = tr(A⁻¹ Ȧ); Ā = ȳ A⁻ᵀ; cost ⅔n³ flops (LU)")
+
+det = defop(
+    "linalg.det", lambda a: np.linalg.det(_check_det(a)),
+    jvp=lambda p, t, out: multiply(out, sum_(multiply(swap_last(inv(p[0])), t[0]),
+                                             axis=(-2, -1))),
+    vjp=lambda ct, p, out: (multiply(_expand_scalar(multiply(ct, out)),
+                                     swap_last(inv(p[0]))),),
+    cost=lambda p, out: (2 * shape_of(p[0])[-1] ** 3) // 3, domain=_square_domain,
+    namespace="numpy.linalg", saves=("inputs", "out"), refs=_REFS,
+    doc="y = det A; ẏ = y·tr(A⁻¹ Ȧ); Ā = ȳ·y·A⁻ᵀ (A must be invertible for the rule); "
+        "cost ⅔n³ flops (LU)")
+
+
+@defcomposite("linalg.slogdet", namespace="numpy.linalg", domain=_square_domain, refs=_REFS,
+              doc="(sign, log|det A|): the sign is piecewise constant (no derivative), "
+                  "log|det A| has derivative A⁻ᵀ")
+def slogdet(a):
+    sign = np.linalg.slogdet(primal_value(a))[0]
+    return sign, logabsdet(a)
+
+
+# -- linalg.norm ----------------------------------------------------------------------------------
+
+def _norm_domain(rng, dtype):
+    r = dom.away_from_zero
+    return [((r(rng, (4,), dtype),), {}), ((r(rng, (2, 3), dtype),), {}),
+            ((r(rng, (4,), dtype),), {"ord": 1}), ((r(rng, (4,), dtype),), {"ord": np.inf}),
+            ((r(rng, (2, 3), dtype),), {"axis": 1}), ((r(rng, (4,), dtype),), {"ord": 3}),
+            ((r(rng, (2, 3), dtype),), {"ord": "fro", "keepdims": True})]
+
+
+@defcomposite("linalg.norm", namespace="numpy.linalg", domain=_norm_domain,
+              kinks="at x = 0 the 2-norm's derivative x/‖x‖ is undefined (nan); ord=1 and "
+                    "ord=inf inherit the abs and max conventions",
+              doc="vector norms (ord None/2, 1, inf, p > 0 along axis) and the Frobenius norm "
+                  "of a matrix, written with sqrt, abs, power, max and sum")
+def norm(x, ord=None, axis=None, keepdims=False):
+    ndim = ndim_of(x)
+    matrix = axis is None and ndim == 2 or isinstance(axis, tuple) and len(axis) == 2
+    if matrix:
+        if ord not in (None, "fro"):
+            raise ValueError(f"linalg.norm: matrix norm ord={ord!r} is not supported "
+                             f"(needs an SVD or eigenvalues); only 'fro' is")
+        return sqrt(sum_(multiply(x, x), axis=axis, keepdims=keepdims))
+    if axis is None and ndim != 1:
+        raise ValueError(f"linalg.norm: for a {ndim}-d array give axis (an int, or a pair for "
+                         f"the Frobenius norm)")
+    if ord is None or ord == 2:
+        return sqrt(sum_(multiply(x, x), axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return sum_(abs_(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf:
+        return max_(abs_(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, (int, float)) and ord > 0:
+        return power(sum_(power(abs_(x), float(ord)), axis=axis, keepdims=keepdims), 1.0 / ord)
+    raise ValueError(f"linalg.norm: vector ord={ord!r} is not supported; use None, 1, 2, "
+                     f"np.inf or p > 0")
+
+
+# -- composites: dot, outer, trace, diag ----------------------------------------------------------
+
+def _pair_domain(pairs):
+    def domain(rng, dtype):
+        return [((dom.real(rng, a, dtype), dom.real(rng, b, dtype)), {}) for a, b in pairs]
+    return domain
+
+
+@defcomposite("dot", domain=_pair_domain([((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 2)),
+                                          ((), (3,))]),
+              doc="dot(a, b) for arrays of at most 2 dimensions: matmul, or multiply if one "
+                  "is a scalar")
+def dot(a, b):
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
+        return multiply(a, b)
+    if ndim_of(a) > 2 or ndim_of(b) > 2:
+        raise ValueError(f"dot: admodes supports operands of at most 2 dimensions, got shapes "
+                         f"{shape_of(a)} and {shape_of(b)}; use matmul or einsum")
+    return matmul(a, b)
+
+
+@defcomposite("outer", domain=_pair_domain([((3,), (2,)), ((2, 2), (3,))]),
+              doc="outer(a, b)_ij = a_i b_j of the flattened inputs (a multiply)")
+def outer(a, b):
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def _diagonal_positions(rows, cols, offset):
+    i = np.arange(max(0, -offset), min(rows, cols - offset))
+    return i * cols + i + offset
+
+
+@defcomposite("trace", domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), st) for s, st in
+                                                  [((3, 3), {}), ((2, 4), {"offset": 1})]],
+              doc="trace(A, offset) = Σ_i A[i, i + offset] (a take on the flattened matrix)")
+def trace(a, offset=0):
+    if ndim_of(a) != 2:
+        raise ValueError(f"trace: admodes supports 2-d matrices, got shape {shape_of(a)}")
+    rows, cols = shape_of(a)
+    return sum_(take(reshape(a, (-1,)), _diagonal_positions(rows, cols, offset), axis=0))
+
+
+@defcomposite("diag", domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), st) for s, st in
+                                                 [((3,), {}), ((3, 3), {}), ((2,), {"k": 1}),
+                                                  ((3, 4), {"k": -1})]],
+              doc="diag(v, k): a 1-d v placed on diagonal k of a square matrix (scatter), or "
+                  "diagonal k of a 2-d matrix (take)")
+def diag(v, k=0):
+    shape = shape_of(v)
+    if len(shape) == 1:
+        n = shape[0] + abs(k)
+        flat = take_transpose(v, _diagonal_positions(n, n, k), axis=0, size=n * n)
+        return reshape(flat, (n, n))
+    if len(shape) == 2:
+        return take(reshape(v, (-1,)), _diagonal_positions(shape[0], shape[1], k), axis=0)
+    raise ValueError(f"diag: input must be 1-d or 2-d, got shape {shape}")

@@ -1,0 +1,221 @@
+"""The one op registry both engines read.
+
+A primitive is declared once, as an :class:`Op`, with everything the forward engine
+(``jvp``), the reverse engine (``vjp``), the cost meters (``cost``) and the generated tests
+(``domain``) need. A :class:`Composite` is a public function written with primitives (``mean``,
+``log_softmax``); it needs no rules of its own but is listed here so that the namespaces and
+the tests see it.
+
+Rule vocabulary (both rules see tangents/cotangents with a leading batch axis of ``k``
+directions, so vector mode and chunked Jacobians need no extra code):
+
+``jvp(primals, tangents, out, **static) -> out_tangent``
+    ``tangents[i]`` is ``None`` (a symbolic zero) or an array of shape ``(k,) + shape(primals[i])``;
+    the result has shape ``(k,) + out.shape`` (or broadcasts to it), or is ``None``.
+``vjp(ct, primals, out, **static) -> tuple of cotangents``
+    ``ct`` has shape ``(k,) + out.shape``; entry ``i`` is ``None`` or has shape
+    ``(k,) + shape(primals[i])``.
+
+Rules are written with registry ops (never raw numpy on traced values), which is what makes
+them differentiable again and gives higher order for free.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from admodes.tracing import Tracer, bind
+
+__all__ = ["Composite", "Op", "defcomposite", "defop", "entries", "lookup", "ops"]
+
+_NAMESPACES = ("numpy", "numpy.linalg", "nn", "internal")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive operation.
+
+    Attributes
+    ----------
+    name : str
+        Public name (``"sin"``, ``"linalg.solve"``); unique in the registry.
+    impl : callable
+        The numpy/scipy function computing the primal value from plain arrays.
+    jvp, vjp : callable
+        Tangent and cotangent rules (see the module docstring for their signatures).
+    cost : callable
+        ``cost(primals, out, **static) -> int``: FLOPs of one primal evaluation.
+    doc : str
+        The math of the rules in one or two lines.
+    domain : callable
+        ``domain(rng, dtype) -> list of (args, static)``: valid test inputs (shape family
+        including size-1 broadcast dimensions), away from kinks.
+    nargs : int
+        Number of leading positional array arguments; positional arguments after them bind to
+        ``static`` in order.
+    parse : callable or None
+        For ops whose public signature is not "arrays, then static arguments":
+        ``parse(*args, **kwargs) -> (arrays, static)`` (``concatenate(arrays, axis)``,
+        ``einsum(subscripts, *operands)``).
+    static : dict
+        Static (non-differentiable) keyword arguments and their defaults (``axis``, ``shape``).
+    nondiff_argnums : tuple of int
+        Array arguments that carry no derivative (the condition of ``where``).
+    kinks : str or None
+        The convention at nondifferentiable points, or None for a smooth op.
+    linear : bool
+        True if the op is linear in its differentiable arguments.
+    saves : tuple of str
+        Which residuals the reverse engine keeps for ``vjp``: ``"inputs"`` and/or ``"out"``.
+        Unsaved primals reach ``vjp`` as :class:`ShapeDtype` placeholders.
+    namespace : str
+        ``"numpy"``, ``"numpy.linalg"``, ``"nn"`` or ``"internal"`` (not exposed).
+    refs : tuple of str
+        References for the rules.
+    """
+
+    name: str
+    impl: Callable
+    jvp: Callable
+    vjp: Callable
+    cost: Callable
+    doc: str
+    domain: Callable
+    nargs: int = 1
+    parse: Callable | None = None
+    static: dict = dataclasses.field(default_factory=dict)
+    nondiff_argnums: tuple = ()
+    kinks: str | None = None
+    linear: bool = False
+    saves: tuple = ("inputs", "out")
+    namespace: str = "numpy"
+    refs: tuple = ()
+
+    def __post_init__(self):
+        for field in ("impl", "jvp", "vjp", "cost", "domain"):
+            if not callable(getattr(self, field)):
+                raise TypeError(f"Op {self.name!r}: field {field!r} must be callable, "
+                                f"got {type(getattr(self, field)).__name__}")
+        if not self.doc:
+            raise ValueError(f"Op {self.name!r}: a doc string with the rules' math is required")
+        if self.namespace not in _NAMESPACES:
+            raise ValueError(f"Op {self.name!r}: namespace must be one of {_NAMESPACES}, "
+                             f"got {self.namespace!r}")
+        unknown = set(self.saves) - {"inputs", "out"}
+        if unknown:
+            raise ValueError(f"Op {self.name!r}: saves may name 'inputs' and 'out', got {unknown}")
+
+    @property
+    def short_name(self) -> str:
+        """Name inside its namespace (``"solve"`` for ``"linalg.solve"``)."""
+        return self.name.rsplit(".", 1)[-1]
+
+    def __call__(self, *args, **kwargs):
+        if self.parse is not None:
+            arrays, static = self.parse(*args, **kwargs)
+            return bind(self, tuple(arrays), self.bind_static((), static))
+        if len(args) < self.nargs:
+            raise TypeError(f"{self.name}() takes {self.nargs} array argument(s), got {len(args)}")
+        arrays, rest = args[:self.nargs], args[self.nargs:]
+        if not rest and not kwargs and not self.static:
+            return bind(self, arrays, _EMPTY)
+        return bind(self, arrays, self.bind_static(rest, kwargs))
+
+    def bind_static(self, positional, keywords) -> dict:
+        """Complete the static arguments from positional extras, keywords and defaults."""
+        names = list(self.static)
+        if len(positional) > len(names):
+            raise TypeError(f"{self.name}() got {len(positional)} extra positional argument(s); "
+                            f"its static arguments are {names}")
+        static = dict(self.static)
+        static.update(zip(names, positional))
+        for key, value in keywords.items():
+            if key not in static:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument {key!r}; "
+                                f"it accepts {names}")
+            static[key] = value
+        for key, value in static.items():
+            if isinstance(value, Tracer):
+                raise TypeError(f"{self.name}(): static argument {key!r} must be a concrete "
+                                f"value, not a traced array (it is not differentiable)")
+        return static
+
+    def __repr__(self):
+        return f"<admodes op {self.name}>"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Composite:
+    """A public function written with primitives; its derivatives come from theirs."""
+
+    name: str
+    fun: Callable
+    doc: str
+    domain: Callable
+    namespace: str = "numpy"
+    kinks: str | None = None
+    refs: tuple = ()
+
+    def __post_init__(self):
+        if not callable(self.fun) or not callable(self.domain):
+            raise TypeError(f"Composite {self.name!r}: fun and domain must be callable")
+        if not self.doc:
+            raise ValueError(f"Composite {self.name!r}: a doc string is required")
+        if self.namespace not in _NAMESPACES:
+            raise ValueError(f"Composite {self.name!r}: namespace must be one of {_NAMESPACES}")
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    def __call__(self, *args, **kwargs):
+        return self.fun(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<admodes composite {self.name}>"
+
+
+_EMPTY: dict = {}
+_REGISTRY: dict[str, Any] = {}
+Tracer._ops = _REGISTRY  # operator overloading on tracers resolves names here
+
+
+def _register(entry):
+    if entry.name in _REGISTRY:
+        raise ValueError(f"an op named {entry.name!r} is already registered")
+    _REGISTRY[entry.name] = entry
+    return entry
+
+
+def defop(name, impl, *, jvp, vjp, cost, doc, domain, **fields) -> Op:
+    """Declare and register a primitive; see :class:`Op` for the fields."""
+    return _register(Op(name=name, impl=impl, jvp=jvp, vjp=vjp, cost=cost, doc=doc,
+                        domain=domain, **fields))
+
+
+def defcomposite(name, *, doc, domain, **fields):
+    """Decorator registering ``fun`` as the composite ``name``; returns the :class:`Composite`."""
+    def register(fun):
+        return _register(Composite(name=name, fun=fun, doc=doc, domain=domain, **fields))
+    return register
+
+
+def lookup(name: str):
+    """The registered op or composite called ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no op named {name!r} in the admodes registry; "
+                       f"known: {sorted(_REGISTRY)}") from None
+
+
+def entries(namespace: str | None = None) -> list:
+    """All registered ops and composites, optionally of one namespace, in registration order."""
+    return [e for e in _REGISTRY.values() if namespace is None or e.namespace == namespace]
+
+
+def ops() -> list[Op]:
+    """All registered primitives."""
+    return [e for e in _REGISTRY.values() if isinstance(e, Op)]

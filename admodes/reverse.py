@@ -1,0 +1,110 @@
+"""Reverse mode: a tape (Wengert list) recorded on the way forward, swept backwards.
+
+Each op evaluated on a :class:`Node` appends a :class:`Record` (op, the residuals its VJP rule
+needs, static arguments, parent indices) to the :class:`Tape`. The sweep walks the records in
+reverse order, calls ``op.vjp`` and accumulates cotangents where a value fans out. The sweep is
+iterative (no recursion limit) and keeps its cotangents in a list local to the call, so a
+pullback can be called any number of times, with a batch of ``k`` cotangents at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
+
+__all__ = ["Node", "Record", "Tape", "backward_pass"]
+
+
+class Node(Tracer):
+    """A value recorded on a tape; ``index`` is its position in the tape."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, primal, trace, index):
+        self._primal = primal
+        self._trace = trace
+        self.index = index
+
+
+class Record:
+    """One tape entry. ``parents`` pairs an argument position with the parent's tape index."""
+
+    __slots__ = ("op", "out", "parents", "primals", "static")
+
+    def __init__(self, op, primals, out, static, parents):
+        self.op = op
+        self.primals = primals
+        self.out = out
+        self.static = static
+        self.parents = parents
+
+    def __repr__(self):
+        shapes = ", ".join(str(shape_of(p)) for p in self.primals)
+        return f"{self.op.name}({shapes}) -> {shape_of(self.out)}"
+
+
+class Tape(Trace):
+    """One reverse-mode transform: the recorded program. ``None`` entries are its inputs."""
+
+    __slots__ = ("records",)
+
+    def __init__(self):
+        self.records = []
+
+    def new_input(self, value) -> Node:
+        self.records.append(None)
+        return Node(value, self, len(self.records) - 1)
+
+    def process(self, op, args, static):
+        primals = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Node) and a._trace is self:
+                primals[i] = a._primal
+                if i not in op.nondiff_argnums:
+                    parents.append((i, a.index))
+        out = bind(op, primals, static)
+        if not parents:
+            return out
+        saves = op.saves
+        if "inputs" not in saves:
+            primals = [ShapeDtype(p) for p in primals]
+        self.records.append(Record(op, primals, out if "out" in saves else ShapeDtype(out),
+                                   static, parents))
+        return Node(out, self, len(self.records) - 1)
+
+    def saved_arrays(self) -> dict:
+        """The distinct arrays the records keep alive, by identity (residual memory)."""
+        saved = {}
+        for rec in self.records:
+            if rec is None:
+                continue
+            for value in (*rec.primals, rec.out):
+                if isinstance(value, np.ndarray):
+                    saved[id(value)] = value
+        return saved
+
+
+def backward_pass(records, seeds):
+    """Sweep ``records`` backwards from ``seeds`` (tape index -> cotangent of shape (k,)+shape).
+
+    Returns the list of cotangents per tape index; only inputs (``None`` records) keep theirs.
+    """
+    add = Tracer._ops["add"]
+    cts = [None] * len(records)
+    for index, ct in seeds:
+        cts[index] = ct if cts[index] is None else add(cts[index], ct)
+    start = max((index for index, _ in seeds), default=-1)
+    for i in range(start, -1, -1):
+        ct = cts[i]
+        rec = records[i]
+        if ct is None or rec is None:
+            continue
+        cts[i] = None  # interior cotangents are not needed after their rule ran
+        grads = rec.op.vjp(ct, rec.primals, rec.out, **rec.static)
+        for pos, parent in rec.parents:
+            g = grads[pos]
+            if g is not None:
+                cts[parent] = g if cts[parent] is None else add(cts[parent], g)
+    return cts

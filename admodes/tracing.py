@@ -1,0 +1,306 @@
+"""What both engines share: the level stack, ``bind`` and the tracer base class.
+
+Every transform (``jvp``, ``vjp``, ``grad``, ...) opens a :class:`Trace` with its own level.
+``bind(op, args, static)`` sends an op to the highest-level trace among its arguments' tracers;
+tracers of lower levels are plain constants to it. With no tracer among the arguments the op's
+numpy ``impl`` runs directly (the fast path). This is what keeps nested transforms free of
+perturbation confusion: d/dx [x · d/dy (x + y)] = 1 because the inner level sees ``x`` as a
+constant.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+__all__ = [
+    "ShapeDtype",
+    "Trace",
+    "Tracer",
+    "bind",
+    "is_tracer",
+    "ndim_of",
+    "primal_value",
+    "shape_of",
+    "size_of",
+]
+
+_stack: list = []
+
+
+class Trace:
+    """One activation of a transform. Subclasses implement ``process(op, args, static)``."""
+
+    __slots__ = ("active", "level")
+
+    def __enter__(self):
+        self.level = _stack[-1].level + 1 if _stack else 1
+        self.active = True
+        _stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack.remove(self)
+        self.active = False
+        return False
+
+    def process(self, op, args, static):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def bind(op, args, static):
+    """Evaluate ``op`` on ``args``: through the top-level trace, or ``op.impl`` if untraced."""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    if top is None:
+        return op.impl(*args, **static)
+    if not top.active:
+        raise RuntimeError(
+            f"{op.name}() got a traced array from a transform that has already returned "
+            f"(a leaked tracer, e.g. stored in a global or a closure inside the function being "
+            f"differentiated). Return it from the function instead.")
+    return top.process(op, args, static)
+
+
+def is_tracer(x) -> bool:
+    return isinstance(x, Tracer)
+
+
+def primal_value(x):
+    """The plain numpy value under any number of tracer levels."""
+    while isinstance(x, Tracer):
+        x = x._primal
+    return x
+
+
+def shape_of(x) -> tuple:
+    """Shape of an array, tracer, placeholder or Python number (without numpy dispatch)."""
+    try:
+        return x.shape
+    except AttributeError:
+        return np.shape(x)
+
+
+def ndim_of(x) -> int:
+    return len(shape_of(x))
+
+
+def size_of(x) -> int:
+    return int(np.prod(shape_of(x), dtype=np.int64))
+
+
+class ShapeDtype:
+    """Stands in for an array the reverse engine did not keep: only shape and dtype."""
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, x):
+        self.shape = shape_of(x)
+        self.dtype = np.result_type(primal_value(x))
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"ShapeDtype(shape={self.shape}, dtype={self.dtype})"
+
+
+_VALUE_UFUNCS = frozenset({
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or", "logical_not",
+    "logical_xor",
+})
+_UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide"}
+_META_FUNCTIONS = frozenset({"shape", "ndim", "size", "iscomplexobj", "isrealobj"})
+
+
+def _drop_error(what):
+    return TypeError(
+        f"{what} on a traced array would drop its derivative. Use the admodes.numpy "
+        f"function instead (import admodes.numpy as anp), or call admodes.primal_value(x) "
+        f"if you really want the value without its derivative.")
+
+
+class Tracer:
+    """Base of the engines' tracers: numpy-like behaviour mapped onto registry ops.
+
+    ``_ops`` is the registry's table (set by :mod:`admodes.registry`); ``_primal`` is the value
+    one level down, which may itself be a tracer of an outer transform.
+    """
+
+    __slots__ = ("_primal", "_trace")
+    __array_priority__ = 1000
+    _ops: ClassVar[dict] = {}
+
+    # -- array attributes -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return shape_of(self._primal)
+
+    @property
+    def ndim(self):
+        return len(shape_of(self._primal))
+
+    @property
+    def size(self):
+        return size_of(self._primal)
+
+    @property
+    def dtype(self):
+        return np.result_type(primal_value(self))
+
+    @property
+    def T(self):
+        return self._ops["transpose"](self)
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d traced array")
+        return shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        return bool(primal_value(self))
+
+    def __float__(self):
+        raise _drop_error("float()")
+
+    def __int__(self):
+        raise _drop_error("int()")
+
+    def __complex__(self):
+        raise _drop_error("complex()")
+
+    def __index__(self):
+        raise _drop_error("using it as an index")
+
+    def __array__(self, dtype=None, copy=None):
+        raise _drop_error("Converting to a numpy array (np.asarray, np.array)")
+
+    # -- arithmetic -------------------------------------------------------------------------
+    def __add__(self, other): return self._ops["add"](self, other)
+    def __radd__(self, other): return self._ops["add"](other, self)
+    def __sub__(self, other): return self._ops["subtract"](self, other)
+    def __rsub__(self, other): return self._ops["subtract"](other, self)
+    def __mul__(self, other): return self._ops["multiply"](self, other)
+    def __rmul__(self, other): return self._ops["multiply"](other, self)
+    def __truediv__(self, other): return self._ops["divide"](self, other)
+    def __rtruediv__(self, other): return self._ops["divide"](other, self)
+    def __pow__(self, other): return self._ops["power"](self, other)
+    def __rpow__(self, other): return self._ops["power"](other, self)
+    def __matmul__(self, other): return self._ops["matmul"](self, other)
+    def __rmatmul__(self, other): return self._ops["matmul"](other, self)
+    def __neg__(self): return self._ops["negative"](self)
+    def __pos__(self): return self
+    def __abs__(self): return self._ops["abs"](self)
+
+    # Comparisons are piecewise constant: they act on values and return plain boolean arrays.
+    def __lt__(self, other): return np.less(primal_value(self), primal_value(other))
+    def __le__(self, other): return np.less_equal(primal_value(self), primal_value(other))
+    def __gt__(self, other): return np.greater(primal_value(self), primal_value(other))
+    def __ge__(self, other): return np.greater_equal(primal_value(self), primal_value(other))
+    def __eq__(self, other): return np.equal(primal_value(self), primal_value(other))
+    def __ne__(self, other): return np.not_equal(primal_value(self), primal_value(other))
+    __hash__ = None
+
+    def __getitem__(self, index):
+        return self._ops["getitem"].fun(self, index)
+
+    # -- array methods ----------------------------------------------------------------------
+    def reshape(self, *shape, order="C"):
+        if order != "C":
+            raise ValueError(f"reshape of a traced array supports order='C' only, got {order!r}")
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return self._ops["reshape"](self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return self._ops["transpose"](self, axes or None)
+
+    def ravel(self):
+        return self._ops["reshape"](self, (-1,))
+
+    flatten = ravel
+
+    def sum(self, axis=None, keepdims=False):
+        return self._ops["sum"](self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return self._ops["mean"](self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return self._ops["prod"](self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return self._ops["max"](self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return self._ops["min"](self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return self._ops["var"](self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return self._ops["std"](self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return self._ops["cumsum"](self, axis=axis)
+
+    def dot(self, other):
+        return self._ops["dot"](self, other)
+
+    def squeeze(self, axis=None):
+        return self._ops["squeeze"](self, axis=axis)
+
+    def clip(self, min=None, max=None):
+        return self._ops["clip"](self, min, max)
+
+    def astype(self, dtype):
+        return self._ops["astype"](self, dtype=np.dtype(dtype))
+
+    # -- plain numpy functions called on tracers --------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__
+        if method == "__call__" and not kwargs:
+            if name in _VALUE_UFUNCS:
+                return ufunc(*(primal_value(x) for x in inputs))
+            entry = self._ops.get(_UFUNC_ALIASES.get(name, name))
+            if entry is not None and entry.namespace == "numpy":
+                return entry(*inputs)
+        raise TypeError(
+            f"numpy.{name}{'' if method == '__call__' else '.' + method}"
+            f"{' with ' + ', '.join(kwargs) if kwargs else ''} has no differentiation rule in "
+            f"admodes; calling it on a traced array would drop the derivative. "
+            f"Supported functions are listed in admodes.numpy.__all__.")
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in _META_FUNCTIONS:
+            return func(*(primal_value(a) for a in args), **kwargs)
+        module = func.__module__ or ""
+        namespace = "numpy.linalg" if module.endswith("linalg") else "numpy"
+        name = func.__name__
+        entry = self._ops.get(name if namespace == "numpy" else f"linalg.{name}")
+        if entry is not None and entry.namespace == namespace:
+            return entry(*args, **kwargs)
+        raise TypeError(
+            f"{namespace}.{name} has no differentiation rule in admodes; calling it on a "
+            f"traced array would drop the derivative. Supported functions are listed in "
+            f"admodes.numpy.__all__ and admodes.numpy.linalg.__all__.")
+
+    def __repr__(self):
+        return f"{type(self).__name__}(level={self._trace.level}, value={primal_value(self)!r})"
