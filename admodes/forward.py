@@ -33,14 +33,17 @@ class ForwardTrace(Trace):
     def process(self, op, args, static):
         primals = list(args)
         tangents = [None] * len(args)
+        nested = False  # does any value come from an outer transform?
         for i, a in enumerate(args):
-            if isinstance(a, Dual) and a._trace is self:
-                primals[i] = a._primal
-                tangents[i] = a.tangent
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    tangents[i] = a.tangent
+                    a = primals[i] = a._primal
+                nested = nested or isinstance(a, Tracer)
+        out = bind(op, primals, static) if nested else op.impl(*primals, **static)
         for i in op.nondiff_argnums:
             tangents[i] = None
-        out = bind(op, primals, static)
-        if not any(t is not None for t in tangents):
+        if op.nondiff_argnums and not any(t is not None for t in tangents):
             return out
         tangent = op.jvp(primals, tangents, out, **static)
         if tangent is None:

@@ -69,7 +69,8 @@ class Op:
         True if the op is linear in its differentiable arguments.
     saves : tuple of str
         Which residuals the reverse engine keeps for ``vjp``: ``"inputs"`` and/or ``"out"``.
-        Unsaved primals reach ``vjp`` as :class:`ShapeDtype` placeholders.
+        Unsaved array inputs reach ``vjp`` as :class:`~admodes.tracing.ShapeDtype`
+        placeholders (shape and dtype only), an unsaved output as ``None``.
     namespace : str
         ``"numpy"``, ``"numpy.linalg"``, ``"nn"`` or ``"internal"`` (not exposed).
     refs : tuple of str
@@ -106,6 +107,8 @@ class Op:
         unknown = set(self.saves) - {"inputs", "out"}
         if unknown:
             raise ValueError(f"Op {self.name!r}: saves may name 'inputs' and 'out', got {unknown}")
+        # Ops called with arrays only (no static arguments) take a shortcut in __call__.
+        object.__setattr__(self, "_plain", self.parse is None and not self.static)
 
     @property
     def short_name(self) -> str:
@@ -113,6 +116,11 @@ class Op:
         return self.name.rsplit(".", 1)[-1]
 
     def __call__(self, *args, **kwargs):
+        if self._plain and not kwargs and len(args) == self.nargs:  # the hot path
+            for a in args:
+                if isinstance(a, Tracer):
+                    return bind(self, args, _EMPTY)
+            return self.impl(*args)
         if self.parse is not None:
             arrays, static = self.parse(*args, **kwargs)
             return bind(self, tuple(arrays), self.bind_static((), static))

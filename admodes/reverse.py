@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+import numbers
+
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
 
 __all__ = ["Node", "Record", "Tape", "backward_pass"]
+
+
+_SCALARS = (numbers.Number, np.generic)
 
 
 class Node(Tracer):
@@ -59,20 +64,24 @@ class Tape(Trace):
     def process(self, op, args, static):
         primals = list(args)
         parents = []
+        nested = False  # does any value come from an outer transform?
         for i, a in enumerate(args):
-            if isinstance(a, Node) and a._trace is self:
-                primals[i] = a._primal
-                if i not in op.nondiff_argnums:
-                    parents.append((i, a.index))
-        out = bind(op, primals, static)
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    a = primals[i] = a._primal
+                    parents.append((i, args[i].index))
+                nested = nested or isinstance(a, Tracer)
+        out = bind(op, primals, static) if nested else op.impl(*primals, **static)
+        if op.nondiff_argnums:
+            parents = [(i, j) for i, j in parents if i not in op.nondiff_argnums]
         if not parents:
             return out
         saves = op.saves
         if "inputs" not in saves:
-            primals = [ShapeDtype(p) for p in primals]
-        self.records.append(Record(op, primals, out if "out" in saves else ShapeDtype(out),
-                                   static, parents))
-        return Node(out, self, len(self.records) - 1)
+            primals = [p if isinstance(p, _SCALARS) else ShapeDtype(p) for p in primals]
+        records = self.records
+        records.append(Record(op, primals, out if "out" in saves else None, static, parents))
+        return Node(out, self, len(records) - 1)
 
     def saved_arrays(self) -> dict:
         """The distinct arrays the records keep alive, by identity (residual memory)."""
