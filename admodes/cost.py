@@ -32,7 +32,7 @@ from admodes import tree as tree_util
 from admodes.reverse import Tape
 from admodes.tracing import Trace, Tracer, bind
 
-__all__ = ["Meter", "meter", "measure"]
+__all__ = ["Meter", "measure", "meter"]
 
 _PHASES = ("primal", "jvp", "vjp")
 

@@ -9,9 +9,9 @@ pullback can be called any number of times, with a batch of ``k`` cotangents at 
 
 from __future__ import annotations
 
-import numpy as np
-
 import numbers
+
+import numpy as np
 
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
 

@@ -1,0 +1,17 @@
+"""The experiment catalogue: name -> module. Each module measures one claim about forward vs
+reverse mode and writes a report (see ``experiments.runner``)."""
+
+import importlib
+
+NAMES = ("jacobian_scaling",)
+
+
+def load(name):
+    """The experiment module called ``name``."""
+    if name not in NAMES:
+        raise KeyError(f"unknown experiment {name!r}; known: {', '.join(NAMES)}")
+    return importlib.import_module(f"experiments.{name}")
+
+
+def catalogue():
+    return {name: load(name) for name in NAMES}

@@ -1,0 +1,1 @@
+"""The experiments' machinery: timing, records, environment, sweeps and fits."""

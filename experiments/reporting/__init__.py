@@ -1,0 +1,2 @@
+"""From data to publishable outputs: figures (PDF + PNG), tables (CSV, LaTeX, Markdown) and
+the per-experiment README."""

@@ -1,0 +1,58 @@
+"""Run one experiment end to end: sweep (data first), then figures, tables and README.
+
+An experiment module provides ``TITLE``, ``QUESTION``, ``REFERENCES``, ``QUICK`` and ``FULL``
+configurations (dicts), ``KEY_FIELDS`` (the columns that identify a point), ``points(config)``,
+``measure(point, config) -> dict`` and ``report(data, out_dir, config) -> dict`` with ``setup``,
+``findings``, ``figures`` and ``tables`` for the README.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import experiments
+from experiments.harness import environment
+from experiments.harness.records import RecordFile
+from experiments.harness.sweep import run_sweep
+from experiments.harness.timing import blas_threads
+from experiments.reporting.readme import write_index, write_readme
+
+__all__ = ["run"]
+
+
+def run(name, *, quick=False, out="reports", resume=False, seed=0, threads=1, progress=None,
+        log=print):
+    """Run experiment ``name`` and write its report to ``out/name``; return the report dict."""
+    module = experiments.load(name)
+    config = dict(module.QUICK if quick else module.FULL, seed=seed, threads=threads)
+    directory = Path(out) / name
+    directory.mkdir(parents=True, exist_ok=True)
+    command = "python -m experiments run " + name + (" --quick" if quick else "") + \
+        (f" --seed {seed}" if seed else "")
+    env = environment.collect(seed, [sys.executable] + sys.argv, quick=quick,
+                              blas_threads=threads, config=_jsonable(config))
+    environment.write(directory / "environment.json", env)
+    records = RecordFile(directory / "data.csv")
+    start = time.perf_counter()
+    with blas_threads(threads):
+        measured = run_sweep(module.points(config), lambda p: module.measure(p, config),
+                             records, module.KEY_FIELDS, resume=resume, desc=name,
+                             progress=progress)
+    log(f"{name}: measured {measured} point(s) in {time.perf_counter() - start:.1f} s")
+    result = module.report(records.read(), directory, config)
+    write_readme(directory, title=module.TITLE, question=module.QUESTION, setup=result["setup"],
+                 findings=result["findings"], figures=result["figures"],
+                 tables=result["tables"], command=command, references=module.REFERENCES)
+    write_index(out, experiments.catalogue())
+    log(f"{name}: report in {directory}/README.md")
+    for finding in result["findings"]:
+        log(f"  - {finding}")
+    return result
+
+
+def _jsonable(config):
+    return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else
+                shlex.quote(repr(v))) for k, v in config.items()}
