@@ -9,7 +9,7 @@ a ``None`` tangent is a symbolic zero and costs nothing.
 
 from __future__ import annotations
 
-from admodes.tracing import Trace, Tracer, bind, shape_of
+from admodes.tracing import Trace, Tracer, bind
 
 __all__ = ["Dual", "ForwardTrace"]
 
@@ -48,9 +48,8 @@ class ForwardTrace(Trace):
         tangent = op.jvp(primals, tangents, out, **static)
         if tangent is None:
             return out
-        shape = shape_of(out)
-        if tangent.shape[1:] != shape:  # a rule may return a tangent that broadcasts to out
-            tangent = self.broadcast(tangent, shape)
+        if tangent.shape[1:] != out.shape:  # a rule may return a tangent that broadcasts to out
+            tangent = self.broadcast(tangent, out.shape)
         return Dual(out, tangent, self)
 
     @staticmethod

@@ -115,13 +115,19 @@ class ShapeDtype:
         return f"ShapeDtype(shape={self.shape}, dtype={self.dtype})"
 
 
+# Functions whose result does not depend differentiably on the values (booleans, integers,
+# piecewise constants, shapes): they act on the plain values and return plain arrays.
 _VALUE_UFUNCS = frozenset({
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
     "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or", "logical_not",
-    "logical_xor",
+    "logical_xor", "floor", "ceil", "rint", "trunc",
 })
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide"}
-_META_FUNCTIONS = frozenset({"shape", "ndim", "size", "iscomplexobj", "isrealobj"})
+_VALUE_FUNCTIONS = frozenset({
+    "shape", "ndim", "size", "iscomplexobj", "isrealobj", "zeros_like", "ones_like",
+    "empty_like", "full_like", "argmax", "argmin", "argsort", "nonzero", "count_nonzero",
+    "isclose", "allclose", "array_equal", "round", "around", "result_type",
+})
 
 
 def _drop_error(what):
@@ -216,6 +222,11 @@ class Tracer:
     def __ne__(self, other): return np.not_equal(primal_value(self), primal_value(other))
     __hash__ = None
 
+    def __setitem__(self, index, value):
+        raise TypeError("in-place assignment to a traced array is not differentiable; build the "
+                        "array with anp.where, anp.concatenate/anp.stack or anp.array([...]) "
+                        "instead")
+
     def __getitem__(self, index):
         return self._ops["getitem"].fun(self, index)
 
@@ -289,7 +300,7 @@ class Tracer:
             f"Supported functions are listed in admodes.numpy.__all__.")
 
     def __array_function__(self, func, types, args, kwargs):
-        if func.__name__ in _META_FUNCTIONS:
+        if func.__name__ in _VALUE_FUNCTIONS:
             return func(*(primal_value(a) for a in args), **kwargs)
         module = func.__module__ or ""
         namespace = "numpy.linalg" if module.endswith("linalg") else "numpy"
