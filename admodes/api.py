@@ -49,6 +49,8 @@ def _as_input(x, where):
 
 def _argnums_tuple(argnums, nargs, fname):
     single = isinstance(argnums, (int, np.integer))
+    if not single and not isinstance(argnums, (tuple, list)):
+        raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise ValueError(f"{fname}: argnums must name at least one argument")
@@ -72,8 +74,14 @@ def _split_aux(out, has_aux, fname):
     if not has_aux:
         return out, None
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        if isinstance(out, (tuple, list)):
+            got = f"a {type(out).__name__} of length {len(out)}"
+        elif isinstance(out, (Tracer, np.ndarray)):
+            got = f"an array of shape {shape_of(out)}"
+        else:
+            got = f"a {type(out).__name__}"
         raise TypeError(f"{fname} with has_aux=True needs the function to return a pair "
-                        f"(output, aux), got {type(out).__name__}")
+                        f"(output, aux), got {got}")
     return out[0], out[1]
 
 
@@ -440,7 +448,17 @@ def hessian(fun, argnums=0, has_aux=False):
 
     Cost: n forward passes through the reverse sweep, O(nC) for n inputs.
     """
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    def checked(*args):  # so that a bad has_aux output is reported as hessian's
+        out = fun(*args)
+        _split_aux(out, has_aux, "hessian")
+        return out
+    hess = jacfwd(jacrev(checked, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+    @functools.wraps(fun)
+    def hessian_fun(*args):
+        _argnums_tuple(argnums, len(args), "hessian")  # errors name hessian, not jacfwd
+        return hess(*args)
+    return hessian_fun
 
 
 def hvp(fun, primals, tangents):

@@ -22,13 +22,14 @@ Example
 >>> import admodes as ad, admodes.nn as nn
 >>> with ad.conventions.use(relu=1.0):
 ...     ad.grad(lambda x: nn.relu(x))(0.0)
-Array(1.)
+np.float64(1.0)
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import numbers
 
 __all__ = ["Conventions", "current", "set_conventions", "use"]
 
@@ -42,6 +43,10 @@ class Conventions:
     ties: str = "split"
 
     def __post_init__(self):
+        for name in ("relu", "abs"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real):
+                raise TypeError(f"{name}'(0) convention must be a number, got {value!r}")
         if not 0.0 <= float(self.relu) <= 1.0:
             raise ValueError(f"relu'(0) convention must lie in [0, 1] (a subgradient), "
                              f"got {self.relu!r}")
@@ -55,6 +60,13 @@ class Conventions:
 _current = Conventions()
 
 
+def _replace(base, changes):
+    unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(Conventions)})
+    if unknown:
+        raise TypeError(f"unknown convention {unknown[0]!r}; the conventions are abs, relu, ties")
+    return dataclasses.replace(base, **changes)
+
+
 def current() -> Conventions:
     """The conventions in force."""
     return _current
@@ -64,7 +76,7 @@ def set_conventions(**changes) -> Conventions:
     """Change conventions globally (``relu=``, ``abs=``, ``ties=``); returns the old ones."""
     global _current
     old = _current
-    _current = dataclasses.replace(_current, **changes)
+    _current = _replace(_current, changes)
     return old
 
 
@@ -73,7 +85,7 @@ def use(conventions: Conventions | None = None, **changes):
     """Context manager: apply ``conventions`` (or ``changes`` to the current ones) inside."""
     global _current
     old = _current
-    _current = dataclasses.replace(conventions or _current, **changes)
+    _current = _replace(conventions or _current, changes)
     try:
         yield _current
     finally:

@@ -17,12 +17,14 @@ from admodes.numpy._namespace import missing_attribute, populate
 
 _DIFFERENTIABLE = populate(globals(), "numpy")
 
-# Creation functions and constants: values, not functions of traced inputs.
+# Creation functions, constants and piecewise-constant or integer-valued functions: they act
+# on values (a traced argument contributes its value and a zero derivative).
 _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "eye",
               "identity", "arange", "linspace", "logspace", "meshgrid", "tri", "pi", "e", "inf",
               "nan", "newaxis", "float16", "float32", "float64", "int32", "int64", "bool_",
               "random", "shape", "ndim", "size", "allclose", "isclose", "isfinite", "isnan",
-              "isinf"]
+              "isinf", "floor", "ceil", "rint", "trunc", "round", "argmax", "argmin",
+              "argsort", "nonzero", "count_nonzero"]
 for _name in _CONSTANTS:
     globals()[_name] = getattr(_np, _name)
 

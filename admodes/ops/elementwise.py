@@ -10,6 +10,7 @@ computed from values and are constants, which makes their second derivatives zer
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -21,7 +22,15 @@ from admodes.ops._helpers import align, unbroadcast
 from admodes.registry import defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
-_SCALARS = (numbers.Number, np.generic)
+
+def _constant(x) -> bool:
+    """True for a Python number operand (``x * 2.0``): a constant that needs no cotangent.
+
+    numpy scalars are not constants here: a ufunc applied to a 0-d array returns one
+    (``np.sin(np.array(0.3))`` is an ``np.float64``), so a traced 0-d intermediate reaches the
+    rule as a numpy scalar and must get its cotangent.
+    """
+    return isinstance(x, numbers.Number) and not isinstance(x, np.generic)
 
 
 def _unary(name, impl, partial, flops, doc, domain=None, saves=("inputs", "out"), **fields):
@@ -52,9 +61,9 @@ def _binary(name, impl, partial_x, partial_y, flops, doc, domain=None, **fields)
 
     def vjp(ct, primals, out):
         a, b = primals
-        ga = None if isinstance(a, _SCALARS) else unbroadcast(
+        ga = None if _constant(a) else unbroadcast(
             multiply(ct, partial_x(a, b, out)), shape_of(a))
-        gb = None if isinstance(b, _SCALARS) else unbroadcast(
+        gb = None if _constant(b) else unbroadcast(
             multiply(ct, partial_y(a, b, out)), shape_of(b))
         return ga, gb
 
@@ -76,8 +85,8 @@ def _add_jvp(primals, tangents, out):
 
 def _add_vjp(ct, primals, out):
     a, b = primals
-    return (None if isinstance(a, _SCALARS) else unbroadcast(ct, shape_of(a)),
-            None if isinstance(b, _SCALARS) else unbroadcast(ct, shape_of(b)))
+    return (None if _constant(a) else unbroadcast(ct, shape_of(a)),
+            None if _constant(b) else unbroadcast(ct, shape_of(b)))
 
 
 add = defop(
@@ -97,8 +106,8 @@ def _subtract_jvp(primals, tangents, out):
 
 def _subtract_vjp(ct, primals, out):
     a, b = primals
-    return (None if isinstance(a, _SCALARS) else unbroadcast(ct, shape_of(a)),
-            None if isinstance(b, _SCALARS) else unbroadcast(negative(ct), shape_of(b)))
+    return (None if _constant(a) else unbroadcast(ct, shape_of(a)),
+            None if _constant(b) else unbroadcast(negative(ct), shape_of(b)))
 
 
 subtract = defop(
@@ -113,24 +122,39 @@ negative = defop(
 
 multiply = _binary(
     "multiply", np.multiply, lambda a, b, out: b, lambda a, b, out: a, 1,
-    "y = a·b (broadcasting); ẏ = ȧ·b + a·ḃ; ā = unbroadcast(ȳ·b), b̄ = unbroadcast(ȳ·a)")
+    "y = a·b (broadcasting); ẏ = ȧ·b + a·ḃ; ā = unbroadcast(ȳ·b), b̄ = unbroadcast(ȳ·a)",
+    saves=("inputs",))
+
+
+def _reciprocal(b):
+    """1/b; a Python number stays one, so a float32 tangent is not promoted to float64."""
+    return 1.0 / b if _constant(b) else divide(1.0, b)
+
 
 divide = _binary(
-    "divide", np.divide, lambda a, b, out: divide(1.0, b), lambda a, b, out: negative(divide(out, b)),
-    1, "y = a/b; ẏ = ȧ/b − y·ḃ/b; ā = ȳ/b, b̄ = −ȳ·y/b (unbroadcast)",
+    "divide", np.divide, lambda a, b, out: _reciprocal(b),
+    lambda a, b, out: negative(divide(out, b)), 1,
+    "y = a/b; ẏ = ȧ/b − y·ḃ/b; ā = ȳ/b, b̄ = −ȳ·y/b (unbroadcast)",
     domain=dom.binary(dom.real, dom.away_from_zero))
 
 
 def _log_base(a, b, out):
     """∂(a^b)/∂b = a^b·log a for a > 0; 0 at a = 0 (the limit for b > 0); nan for a < 0."""
+    if _constant(a):  # a Python base (2.0 ** x): a Python factor keeps x's dtype
+        return multiply(out, math.log(a) if a > 0 else 0.0 if a == 0 else math.nan)
     value = primal_value(a)
     safe = where(value > 0, a, 1.0)
     factor = np.where(value >= 0, 1.0, np.nan).astype(np.result_type(value, 1.0))
     return multiply(multiply(out, log(safe)), factor)
 
 
+def _power_base(a, b, out):
+    """∂(a^b)/∂a = b·a^(b−1); a Python exponent stays one, keeping a's dtype."""
+    return multiply(b, power(a, b - 1 if _constant(b) else subtract(b, 1)))
+
+
 power = _binary(
-    "power", np.power, lambda a, b, out: multiply(b, power(a, subtract(b, 1))), _log_base, 1,
+    "power", np.power, _power_base, _log_base, 1,
     "y = a**b; ẏ = b·a**(b−1)·ȧ + y·log(a)·ḃ; ā = ȳ·b·a**(b−1), b̄ = ȳ·y·log(a) "
     "(b̄ = 0 where a = 0, nan where a < 0: a**b is not real-differentiable in b there)",
     domain=dom.binary(dom.positive, dom.real))
@@ -201,8 +225,8 @@ sign = defop(
 
 def _tie_partials(a, b, winner):
     """Partials of an elementwise max/min: 1 to the winner, ties by the convention."""
+    dtype = np.result_type(primal_value(a), primal_value(b))  # Python numbers stay weak
     va, vb = np.asarray(primal_value(a)), np.asarray(primal_value(b))
-    dtype = np.result_type(va, vb)
     wins_a = winner(va, vb)
     tie = va == vb
     share = 0.5 if conventions.current().ties == "split" else 1.0
@@ -217,7 +241,8 @@ def _extremum(name, impl, winner, word):
         lambda a, b, out: _tie_partials(a, b, winner)[1], 1,
         f"y = {name}(a, b); ẏ = ȧ where a is the {word}, ḃ where b is; ties follow "
         f"conventions.ties ('split': ½ each, 'first': all to a)",
-        kinks="ties a == b: conventions.current().ties ('split' -> ½ each, 'first' -> a)")
+        kinks="ties a == b: conventions.current().ties ('split' -> ½ each, 'first' -> a)",
+        saves=("inputs",))
 
 
 maximum = _extremum("maximum", np.maximum, np.greater, "larger")
@@ -236,8 +261,8 @@ def _where_jvp(primals, tangents, out):
 def _where_vjp(ct, primals, out):
     cond, a, b = primals
     return (None,
-            None if isinstance(a, _SCALARS) else unbroadcast(where(cond, ct, 0.0), shape_of(a)),
-            None if isinstance(b, _SCALARS) else unbroadcast(where(cond, 0.0, ct), shape_of(b)))
+            None if _constant(a) else unbroadcast(where(cond, ct, 0.0), shape_of(a)),
+            None if _constant(b) else unbroadcast(where(cond, 0.0, ct), shape_of(b)))
 
 
 def _where_domain(rng, dtype):

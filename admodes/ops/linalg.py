@@ -173,12 +173,17 @@ def _einsum_domain(rng, dtype):
             for spec, *shapes in cases]
 
 
+def _einsum_impl(*operands, subscripts):
+    _parse_subscripts(subscripts, operands)  # unsupported forms fail when called, in any mode
+    return np.einsum(subscripts, *operands, optimize=True)
+
+
 def _einsum_parse(subscripts, *operands):
     return operands, {"subscripts": subscripts}
 
 
 einsum = defop(
-    "einsum", lambda *operands, subscripts: np.einsum(subscripts, *operands, optimize=True),
+    "einsum", _einsum_impl,
     jvp=_einsum_jvp, vjp=_einsum_vjp, cost=_einsum_cost, domain=_einsum_domain,
     parse=_einsum_parse,
     static={"subscripts": None}, saves=("inputs",),

@@ -1,0 +1,171 @@
+"""Full Jacobians and gradients compared with HIPS autograd, JAX and PyTorch when installed.
+
+The peers are optional (``pip install admodes[peers]`` for autograd); each is imported with
+``pytest.importorskip`` and none is a runtime dependency of admodes.
+"""
+
+import types
+
+import numpy as np
+import pytest
+
+import admodes as ad
+import admodes.numpy as anp
+
+RTOL, ATOL = 1e-10, 1e-12
+
+
+# -- the workloads, written once against a small numpy-like namespace ----------------------------
+
+def mlp_loss(ns, W1, b1, W2, x, y):
+    hidden = ns.tanh(x @ ns.transpose(W1) + b1)
+    residual = hidden @ ns.transpose(W2) - y
+    return ns.mean(residual * residual)
+
+
+def elementwise_chain(ns, x):
+    return ns.exp(ns.sin(x)) * ns.log1p(x * x) / (1.0 + ns.tanh(x) ** 2) + ns.sqrt(x * x + 1.0)
+
+
+def matrix_function(ns, A, b):
+    return ns.solve(A, b) * ns.det(A) + ns.sum(A * A, 0)
+
+
+FUNCTIONS = {"mlp": mlp_loss, "chain": elementwise_chain, "matrix": matrix_function}
+WORKLOADS = list(FUNCTIONS)
+
+
+def _inputs(workload, rng):
+    """(differentiated arguments, constant arguments) of a workload."""
+    if workload == "mlp":
+        return ((rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal((2, 4))),
+                (rng.standard_normal((5, 3)), rng.standard_normal((5, 2))))
+    if workload == "chain":
+        return (rng.standard_normal(6),), ()
+    return (rng.standard_normal((3, 3)) + 3 * np.eye(3), rng.standard_normal(3)), ()
+
+
+def _admodes_ns():
+    return types.SimpleNamespace(tanh=anp.tanh, sin=anp.sin, exp=anp.exp, log1p=anp.log1p,
+                                 sqrt=anp.sqrt, mean=anp.mean, sum=anp.sum,
+                                 transpose=anp.transpose, solve=anp.linalg.solve,
+                                 det=anp.linalg.det)
+
+
+def _admodes_jacobians(workload, rng):
+    """Jacobians of the workload by admodes, one per differentiated argument, both modes."""
+    fun = FUNCTIONS[workload]
+    diff, const = _inputs(workload, rng)
+    ns = _admodes_ns()
+    argnums = tuple(range(len(diff)))
+
+    def f(*args):
+        return fun(ns, *args, *const)
+    rev = ad.jacrev(f, argnums=argnums)(*diff)
+    fwd = ad.jacfwd(f, argnums=argnums)(*diff)
+    for r, w in zip(rev, fwd):
+        np.testing.assert_allclose(r, w, rtol=RTOL, atol=ATOL)
+    return diff, const, rev
+
+
+def _compare(ours, theirs):
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        b = np.asarray(b)
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+# -- HIPS autograd --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_against_hips_autograd(workload, rng):
+    autograd = pytest.importorskip("autograd")
+    agnp = pytest.importorskip("autograd.numpy")
+    ns = types.SimpleNamespace(tanh=agnp.tanh, sin=agnp.sin, exp=agnp.exp, log1p=agnp.log1p,
+                               sqrt=agnp.sqrt, mean=agnp.mean, sum=agnp.sum,
+                               transpose=agnp.transpose, solve=agnp.linalg.solve,
+                               det=agnp.linalg.det)
+    diff, const, ours = _admodes_jacobians(workload, rng)
+    fun = FUNCTIONS[workload]
+
+    def f(*args):
+        return fun(ns, *args, *const)
+    theirs = [autograd.jacobian(f, argnum=i)(*diff) for i in range(len(diff))]
+    _compare(ours, theirs)
+
+
+def test_gradient_against_hips_autograd(rng):
+    autograd = pytest.importorskip("autograd")
+    agnp = pytest.importorskip("autograd.numpy")
+    x = rng.standard_normal(5)
+    ours = ad.grad(lambda x: anp.sum(elementwise_chain(_admodes_ns(), x)))(x)
+    ns = types.SimpleNamespace(tanh=agnp.tanh, sin=agnp.sin, exp=agnp.exp, log1p=agnp.log1p,
+                               sqrt=agnp.sqrt)
+    theirs = autograd.grad(lambda x: agnp.sum(elementwise_chain(ns, x)))(x)
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
+
+
+# -- JAX ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def jax_x64():
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", previous)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_against_jax(workload, rng, jax_x64):
+    jax = jax_x64
+    jnp = jax.numpy
+    ns = types.SimpleNamespace(tanh=jnp.tanh, sin=jnp.sin, exp=jnp.exp, log1p=jnp.log1p,
+                               sqrt=jnp.sqrt, mean=jnp.mean, sum=jnp.sum,
+                               transpose=jnp.transpose, solve=jnp.linalg.solve,
+                               det=jnp.linalg.det)
+    diff, const, ours = _admodes_jacobians(workload, rng)
+    fun = FUNCTIONS[workload]
+
+    def f(*args):
+        return fun(ns, *args, *const)
+    argnums = tuple(range(len(diff)))
+    both = jax.jit(lambda *args: (jax.jacrev(f, argnums=argnums)(*args),
+                                  jax.jacfwd(f, argnums=argnums)(*args)))  # one compilation
+    rev, fwd = both(*diff)
+    _compare(ours, rev)
+    _compare(ours, fwd)
+
+
+def test_hessian_against_jax(rng, jax_x64):
+    jax = jax_x64
+    jnp = jax.numpy
+    x = rng.standard_normal(4)
+    ours = ad.hessian(lambda x: anp.sum(elementwise_chain(_admodes_ns(), x) * x[::-1]))(x)
+    ns = types.SimpleNamespace(tanh=jnp.tanh, sin=jnp.sin, exp=jnp.exp, log1p=jnp.log1p,
+                               sqrt=jnp.sqrt)
+    theirs = jax.jit(jax.hessian(lambda x: jnp.sum(elementwise_chain(ns, x) * x[::-1])))(x)
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-9, atol=1e-11)
+
+
+# -- PyTorch --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_against_pytorch(workload, rng):
+    torch = pytest.importorskip("torch")
+    ns = types.SimpleNamespace(tanh=torch.tanh, sin=torch.sin, exp=torch.exp,
+                               log1p=torch.log1p, sqrt=torch.sqrt, mean=torch.mean,
+                               sum=torch.sum, transpose=lambda a: a.T,
+                               solve=torch.linalg.solve, det=torch.linalg.det)
+    diff, const, ours = _admodes_jacobians(workload, rng)
+    fun = FUNCTIONS[workload]
+    const_t = tuple(torch.from_numpy(np.ascontiguousarray(c)) for c in const)
+
+    def f(*args):
+        return fun(ns, *args, *const_t)
+    inputs = tuple(torch.from_numpy(np.ascontiguousarray(d)) for d in diff)
+    theirs = torch.autograd.functional.jacobian(f, inputs)
+    _compare(ours, [t.numpy() for t in theirs])

@@ -1,0 +1,233 @@
+"""The reverse engine: fan-out accumulation, reusable pullbacks, deep tapes, clean state after
+errors, leaked tracers and batched cotangents."""
+
+import sys
+
+import numpy as np
+import pytest
+
+import admodes as ad
+import admodes.numpy as anp
+from admodes import tracing
+from admodes.reverse import Node, Tape, backward_pass
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(3)
+
+
+# -- fan-out --------------------------------------------------------------------------------------
+
+def test_fan_out_accumulates(rng):
+    x = rng.standard_normal(4)
+
+    def f(x):
+        return anp.sum(x * x * x + x + anp.sin(x) * x)
+    np.testing.assert_allclose(ad.grad(f)(x), 3 * x ** 2 + 1 + np.cos(x) * x + np.sin(x))
+
+
+def test_value_used_many_times(rng):
+    x = rng.standard_normal(3)
+
+    def f(x):
+        total = 0.0
+        for i in range(50):
+            total = total + anp.sum(x * float(i))
+        return total
+    np.testing.assert_allclose(ad.grad(f)(x), np.full(3, sum(range(50))))
+
+
+def test_fan_out_through_reduced_scalars(rng):
+    # sum(x) is a 0-d value; using it twice must accumulate both contributions
+    x = rng.standard_normal(3)
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(x) * anp.sum(x))(x),
+                               np.full(3, 2 * np.sum(x)))
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(x) + anp.sum(x))(x), np.full(3, 2.0))
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(x * anp.sum(x)))(x),
+                               np.full(3, 2 * np.sum(x)))
+
+
+def test_fan_out_of_scalar_input():
+    def f(t):
+        return t * t * t + anp.sin(t) * t
+    assert float(ad.grad(f)(0.5)) == pytest.approx(3 * 0.25 + np.cos(0.5) * 0.5 + np.sin(0.5),
+                                                   rel=1e-14)
+
+
+def test_diamond_graph(rng):
+    x = rng.standard_normal(5)
+
+    def f(x):
+        a = anp.exp(x)
+        b, c = anp.sin(a), anp.cos(a)
+        return anp.sum(b * c + a)
+    a = np.exp(x)
+    np.testing.assert_allclose(ad.grad(f)(x), (np.cos(2 * a) + 1) * a, rtol=1e-12)
+
+
+# -- pullbacks ------------------------------------------------------------------------------------
+
+def test_pullback_reuse_gives_identical_results(rng):
+    x, A = rng.standard_normal(4), rng.standard_normal((3, 4))
+    _, pullback = ad.vjp(lambda x: anp.tanh(A @ x) * anp.sum(x), x)
+    u, w = rng.standard_normal(3), rng.standard_normal(3)
+    first = pullback(u)[0]
+    other = pullback(w)[0]
+    again = pullback(u)[0]
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    ad.grad(lambda x: anp.sum(x ** 2))(x)  # another transform in between
+    np.testing.assert_array_equal(pullback(u)[0], first)
+    assert tracing._stack == []
+
+
+def test_pullback_is_linear_and_differentiable_in_the_cotangent(rng):
+    x, A = rng.standard_normal(4), rng.standard_normal((3, 4))
+    _, pullback = ad.vjp(lambda x: anp.sin(A @ x), x)
+    u, du = rng.standard_normal(3), rng.standard_normal(3)
+    _, tangent = ad.jvp(lambda c: pullback(c)[0], (u,), (du,))
+    np.testing.assert_allclose(tangent, pullback(du)[0], rtol=1e-12, atol=1e-14)
+
+
+def test_only_dependent_ops_are_recorded(rng):
+    x, c = rng.standard_normal(3), rng.standard_normal(3)
+    with Tape() as tape:
+        node = tape.new_input(x)
+        const = anp.exp(c) * 2.0            # no input involved: not recorded
+        out = anp.sum(anp.sin(node) * const)
+    assert isinstance(out, Node) and not isinstance(const, Node)
+    names = [rec.op.name for rec in tape.records if rec is not None]
+    assert names == ["sin", "multiply", "sum"]
+
+
+# -- deep graphs ----------------------------------------------------------------------------------
+
+def test_deep_graph_no_recursion_error():
+    n = 20000
+    assert n > sys.getrecursionlimit()
+
+    def f(x):
+        y = x
+        for _ in range(n):
+            y = y + 1e-4 * y       # 2 ops per step: 40 000 records
+        return anp.sum(y)
+    x = np.ones(2)
+    np.testing.assert_allclose(ad.grad(f)(x), np.full(2, (1 + 1e-4) ** n), rtol=1e-10)
+
+
+def test_deep_nonlinear_chain():
+    n = 20000
+
+    def f(x):
+        y = x
+        for _ in range(n):
+            y = anp.sin(y)
+        return y
+    x0 = 0.5
+    ys = [x0]
+    for _ in range(n):
+        ys.append(np.sin(ys[-1]))
+    expected = np.prod(np.cos(ys[:-1]))
+    assert float(ad.grad(f)(x0)) == pytest.approx(expected, rel=1e-9)
+
+
+# -- state after errors ---------------------------------------------------------------------------
+
+class Boom(Exception):
+    pass
+
+
+def test_no_tape_left_after_an_exception(rng):
+    x = rng.standard_normal(3)
+
+    def bad(x):
+        anp.sin(x) * 2.0                  # something is recorded first
+        raise Boom("inside the function")
+    for transform in (ad.grad, ad.jacrev, ad.jacfwd, ad.hessian):
+        with pytest.raises(Boom, match="inside the function"):
+            transform(bad)(x)
+        assert tracing._stack == []
+    with pytest.raises(Boom):
+        ad.vjp(bad, x)
+    with pytest.raises(Boom):
+        ad.jvp(bad, (x,), (x,))
+    assert tracing._stack == []
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(anp.sin(x)))(x), np.cos(x))
+    _, pullback = ad.vjp(lambda x: anp.sum(x ** 2), x)
+    np.testing.assert_allclose(pullback(1.0)[0], 2 * x)
+
+
+def test_no_state_left_after_an_exception_in_a_nested_transform(rng):
+    x = rng.standard_normal(3)
+
+    def inner_fails(x):
+        def g(y):
+            anp.sum(y * x)                # records on both levels, then fails
+            raise Boom("in the inner function")
+        return ad.grad(g)(x)
+    with pytest.raises(Boom, match="inner"):
+        ad.jacfwd(inner_fails)(x)
+    assert tracing._stack == []
+    np.testing.assert_allclose(ad.hessian(lambda x: anp.sum(x ** 3))(x), np.diag(6 * x))
+
+
+# -- leaked tracers -------------------------------------------------------------------------------
+
+def test_leaked_tracer_raises_runtime_error(rng):
+    x = rng.standard_normal(3)
+    leaked = []
+
+    def leak(x):
+        leaked.append(x)
+        return anp.sum(x ** 2)
+    ad.grad(leak)(x)
+    assert isinstance(leaked[0], Node)
+    with pytest.raises(RuntimeError, match="leaked tracer"):
+        ad.grad(lambda y: anp.sum(y * leaked[0]))(x)
+    assert tracing._stack == []
+    with pytest.raises(RuntimeError, match="transform that has already returned"):
+        anp.sin(leaked[0])
+    with pytest.raises(RuntimeError, match="leaked tracer"):
+        leaked[0] + 1.0
+
+
+def test_leaked_forward_tracer_raises_runtime_error(rng):
+    x = rng.standard_normal(3)
+    leaked = []
+    ad.jvp(lambda x: leaked.append(x) or anp.sin(x), (x,), (x,))
+    with pytest.raises(RuntimeError, match="leaked tracer"):
+        ad.jvp(lambda y: y * leaked[0], (x,), (x,))
+    assert tracing._stack == []
+
+
+# -- batched cotangents ---------------------------------------------------------------------------
+
+def f_rows(x):
+    A = np.arange(35.0).reshape(5, 7) / 10.0
+    return anp.tanh(A @ x) * anp.sum(x ** 2)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2, 3, 5, 100])
+def test_jacrev_chunks_equal_row_by_row_vjps(chunk_size, rng):
+    x = rng.standard_normal(7)
+    J = ad.jacrev(f_rows, chunk_size=chunk_size)(x)
+    _, pullback = ad.vjp(f_rows, x)
+    rows = np.stack([pullback(e)[0] for e in np.eye(5)])
+    np.testing.assert_allclose(J, rows, rtol=1e-12, atol=1e-14)
+
+
+def test_backward_pass_with_k_cotangents_equals_k_sweeps(rng):
+    x = rng.standard_normal(7)
+    with Tape() as tape:
+        node = tape.new_input(x)
+        out = f_rows(node)
+    k = 4
+    U = rng.standard_normal((k, 5))
+    batched = backward_pass(tape.records, [(out.index, U)])[node.index]
+    assert batched.shape == (k, 7)
+    for i in range(k):
+        single = backward_pass(tape.records, [(out.index, U[i:i + 1])])[node.index]
+        np.testing.assert_allclose(batched[i], single[0], rtol=1e-12, atol=1e-14)
+    _, pullback = ad.vjp(f_rows, x)
+    np.testing.assert_allclose(batched, np.stack([pullback(u)[0] for u in U]), rtol=1e-12)
