@@ -87,7 +87,8 @@ def check_grads(fun, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, 
         Forward mode is compared with central finite differences; reverse mode with the
         adjoint identity ``⟨u, J v⟩ = ⟨Jᵀu, v⟩``.
     atol, rtol, eps : float, optional
-        Tolerances and finite-difference step; by default chosen from the dtype.
+        Tolerances and finite-difference step; by default chosen from the least precise
+        dtype among the inputs and outputs.
     seed : int
         Seed of the random directions.
 
@@ -104,8 +105,9 @@ def check_grads(fun, args, order=2, modes=("fwd", "rev"), atol=None, rtol=None, 
     if not isinstance(order, int) or order < 1:
         raise ValueError(f"check_grads: order must be a positive int, got {order!r}")
     args = tuple(args)
-    dtype = _leaf_dtype(tree_util.flatten(args)[0])
-    tol = default_tolerance(dtype)
+    # The least precise of the inputs and outputs sets the default tolerance.
+    tol = max(default_tolerance(_leaf_dtype(tree_util.flatten(args)[0])),
+              default_tolerance(_leaf_dtype(tree_util.flatten(fun(*args))[0])))
     atol = tol if atol is None else atol
     rtol = tol if rtol is None else rtol
     rng = np.random.default_rng(seed)
