@@ -67,6 +67,11 @@ class Op:
         The convention at nondifferentiable points, or None for a smooth op.
     linear : bool
         True if the op is linear in its differentiable arguments.
+    selective : bool
+        If True, ``vjp`` takes a keyword ``wants``: a tuple of booleans, one per argument,
+        False where the reverse engine needs no cotangent (a constant operand); the rule skips
+        that work and returns ``None`` there. ``matmul`` with a constant weight matrix, for
+        instance, then never forms the weight's cotangent.
     saves : tuple of str
         Which residuals the reverse engine keeps for ``vjp``: ``"inputs"`` and/or ``"out"``.
         Unsaved array inputs reach ``vjp`` as :class:`~admodes.tracing.ShapeDtype`
@@ -90,6 +95,7 @@ class Op:
     nondiff_argnums: tuple = ()
     kinks: str | None = None
     linear: bool = False
+    selective: bool = False
     saves: tuple = ("inputs", "out")
     namespace: str = "numpy"
     refs: tuple = ()

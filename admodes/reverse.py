@@ -41,8 +41,13 @@ class Record:
         self.op = op
         self.primals = primals
         self.out = out
-        self.static = static
         self.parents = parents
+        if op.selective:  # tell the rule which cotangents the sweep will use
+            wants = [False] * len(primals)
+            for pos, _ in parents:
+                wants[pos] = True
+            static = dict(static, wants=tuple(wants))
+        self.static = static
 
     def __repr__(self):
         shapes = ", ".join(str(shape_of(p)) for p in self.primals)

@@ -84,3 +84,17 @@ def test_meter_leaves_no_instrumentation_behind():
 def test_meters_do_not_nest():
     with ad.cost.meter(), pytest.raises(RuntimeError, match="already active"), ad.cost.meter():
         pass
+
+
+def test_reverse_mode_skips_cotangents_of_constant_operands():
+    w, x = np.ones((4, 3)), np.ones(3)
+    with ad.cost.meter() as m:
+        ad.grad(lambda x: anp.sum(w @ x))(x)
+    # Only x's cotangent (one matmul); the constant w's would be a second, larger one.
+    assert m.evaluations[("vjp", "matmul")] == 1
+    with ad.cost.meter() as m:
+        ad.grad(lambda w: anp.sum(w @ x))(w)
+    assert m.evaluations[("vjp", "matmul")] == 1
+    with ad.cost.meter() as m:
+        ad.grad(lambda x: anp.sum(x * 3.0 + x ** 2.0))(x)
+    assert m.evaluations[("vjp", "log")] == 0  # ∂(x**b)/∂b is never formed for a constant b

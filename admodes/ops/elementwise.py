@@ -59,16 +59,14 @@ def _binary(name, impl, partial_x, partial_y, flops, doc, domain=None, **fields)
             result = term if result is None else add(result, term)
         return result
 
-    def vjp(ct, primals, out):
+    def vjp(ct, primals, out, wants=(True, True)):
         a, b = primals
-        ga = None if _constant(a) else unbroadcast(
-            multiply(ct, partial_x(a, b, out)), shape_of(a))
-        gb = None if _constant(b) else unbroadcast(
-            multiply(ct, partial_y(a, b, out)), shape_of(b))
+        ga = unbroadcast(multiply(ct, partial_x(a, b, out)), shape_of(a)) if wants[0] else None
+        gb = unbroadcast(multiply(ct, partial_y(a, b, out)), shape_of(b)) if wants[1] else None
         return ga, gb
 
     return defop(name, impl, jvp=jvp, vjp=vjp, cost=ew_cost(flops), doc=doc,
-                 domain=domain or dom.binary(), nargs=2, **fields)
+                 domain=domain or dom.binary(), nargs=2, selective=True, **fields)
 
 
 # -- linear arithmetic (own rules: no multiplication by a unit partial) -------------------------
@@ -83,15 +81,15 @@ def _add_jvp(primals, tangents, out):
     return add(align(ta, nd), align(tb, nd))
 
 
-def _add_vjp(ct, primals, out):
+def _add_vjp(ct, primals, out, wants=(True, True)):
     a, b = primals
-    return (None if _constant(a) else unbroadcast(ct, shape_of(a)),
-            None if _constant(b) else unbroadcast(ct, shape_of(b)))
+    return (unbroadcast(ct, shape_of(a)) if wants[0] else None,
+            unbroadcast(ct, shape_of(b)) if wants[1] else None)
 
 
 add = defop(
     "add", np.add, jvp=_add_jvp, vjp=_add_vjp, cost=ew_cost(1), domain=dom.binary(),
-    nargs=2, linear=True, saves=(),
+    nargs=2, linear=True, saves=(), selective=True,
     doc="y = a + b (broadcasting); ẏ = ȧ + ḃ; ā = unbroadcast(ȳ), b̄ = unbroadcast(ȳ); 1 flop/elem")
 
 
@@ -104,15 +102,15 @@ def _subtract_jvp(primals, tangents, out):
     return tb if ta is None else add(align(ta, nd), tb)
 
 
-def _subtract_vjp(ct, primals, out):
+def _subtract_vjp(ct, primals, out, wants=(True, True)):
     a, b = primals
-    return (None if _constant(a) else unbroadcast(ct, shape_of(a)),
-            None if _constant(b) else unbroadcast(negative(ct), shape_of(b)))
+    return (unbroadcast(ct, shape_of(a)) if wants[0] else None,
+            unbroadcast(negative(ct), shape_of(b)) if wants[1] else None)
 
 
 subtract = defop(
     "subtract", np.subtract, jvp=_subtract_jvp, vjp=_subtract_vjp, cost=ew_cost(1),
-    domain=dom.binary(), nargs=2, linear=True, saves=(),
+    domain=dom.binary(), nargs=2, linear=True, saves=(), selective=True,
     doc="y = a − b (broadcasting); ẏ = ȧ − ḃ; ā = unbroadcast(ȳ), b̄ = −unbroadcast(ȳ)")
 
 negative = defop(
@@ -258,11 +256,11 @@ def _where_jvp(primals, tangents, out):
     return where(cond, ta, tb)
 
 
-def _where_vjp(ct, primals, out):
+def _where_vjp(ct, primals, out, wants=(False, True, True)):
     cond, a, b = primals
     return (None,
-            None if _constant(a) else unbroadcast(where(cond, ct, 0.0), shape_of(a)),
-            None if _constant(b) else unbroadcast(where(cond, 0.0, ct), shape_of(b)))
+            unbroadcast(where(cond, ct, 0.0), shape_of(a)) if wants[1] else None,
+            unbroadcast(where(cond, 0.0, ct), shape_of(b)) if wants[2] else None)
 
 
 def _where_domain(rng, dtype):
@@ -276,7 +274,7 @@ def _where_domain(rng, dtype):
 
 where = defop(
     "where", np.where, jvp=_where_jvp, vjp=_where_vjp, cost=ew_cost(1), domain=_where_domain,
-    nargs=3, nondiff_argnums=(0,), linear=True, saves=("inputs",),
+    nargs=3, nondiff_argnums=(0,), linear=True, saves=("inputs",), selective=True,
     doc="y = where(c, a, b); ẏ = where(c, ȧ, ḃ); ā = unbroadcast(where(c, ȳ, 0)), "
         "b̄ = unbroadcast(where(c, 0, ȳ)); the condition is not differentiated")
 

@@ -19,7 +19,7 @@ from admodes.ops.elementwise import add, multiply, negative, power, sqrt
 from admodes.ops.indexing import take, take_transpose
 from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import reshape, transpose
+from admodes.ops.shape import broadcast_to, reshape, transpose
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -58,15 +58,18 @@ def _matmul_jvp(primals, tangents, out):
     return reshape(result, (result.shape[0],) + shape_of(out))
 
 
-def _matmul_vjp(ct, primals, out):
+def _matmul_vjp(ct, primals, out, wants=(True, True)):
     a, b = primals
     a2, b2 = _as_matrices(a, b)
     k = ct.shape[0]
     out2 = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
     ct2 = reshape(ct, (k,) + out2)
-    ga = unbroadcast(matmul(ct2, swap_last(b2)), a2.shape)
-    gb = unbroadcast(matmul(swap_last(a2), ct2), b2.shape)
-    return reshape(ga, (k,) + shape_of(a)), reshape(gb, (k,) + shape_of(b))
+    ga = gb = None
+    if wants[0]:
+        ga = reshape(unbroadcast(matmul(ct2, swap_last(b2)), a2.shape), (k,) + shape_of(a))
+    if wants[1]:
+        gb = reshape(unbroadcast(matmul(swap_last(a2), ct2), b2.shape), (k,) + shape_of(b))
+    return ga, gb
 
 
 def _matmul_impl(a, b):
@@ -86,7 +89,7 @@ def _matmul_domain(rng, dtype):
 matmul = defop(
     "matmul", _matmul_impl, jvp=_matmul_jvp, vjp=_matmul_vjp,
     cost=lambda p, out: matmul_flops(shape_of(p[0]), shape_of(p[1])),
-    domain=_matmul_domain, nargs=2, saves=("inputs",), refs=_REFS,
+    domain=_matmul_domain, nargs=2, saves=("inputs",), selective=True, refs=_REFS,
     doc="Y = A @ B (numpy's 1-d promotion and batch broadcasting); Ẏ = Ȧ B + A Ḃ; "
         "Ā = Ȳ Bᵀ, B̄ = Aᵀ Ȳ (unbroadcast); cost 2mnp flops")
 
@@ -132,11 +135,14 @@ def _einsum_jvp(primals, tangents, out, subscripts):
     return result
 
 
-def _einsum_vjp(ct, primals, out, subscripts):
+def _einsum_vjp(ct, primals, out, subscripts, wants=None):
     inputs, rhs = _parse_subscripts(subscripts, primals)
     z = _batch_letter(subscripts)
     grads = []
     for i, spec in enumerate(inputs):
+        if wants is not None and not wants[i]:
+            grads.append(None)
+            continue
         others = [s for j, s in enumerate(inputs) if j != i]
         present = set(rhs).union(*others) if others else set(rhs)
         kept = "".join(c for c in spec if c in present)
@@ -146,14 +152,9 @@ def _einsum_vjp(ct, primals, out, subscripts):
             shape = shape_of(primals[i])
             g = reshape(g, (g.shape[0],) + tuple(shape[spec.index(c)] if c in kept else 1
                                                  for c in spec))
-            g = _broadcast(g, (g.shape[0],) + tuple(shape))
+            g = broadcast_to(g, (g.shape[0],) + tuple(shape))
         grads.append(g)
     return tuple(grads)
-
-
-def _broadcast(x, shape):
-    from admodes.ops.shape import broadcast_to
-    return broadcast_to(x, shape)
 
 
 def _einsum_cost(primals, out, subscripts):
@@ -186,7 +187,7 @@ einsum = defop(
     "einsum", _einsum_impl,
     jvp=_einsum_jvp, vjp=_einsum_vjp, cost=_einsum_cost, domain=_einsum_domain,
     parse=_einsum_parse,
-    static={"subscripts": None}, saves=("inputs",),
+    static={"subscripts": None}, saves=("inputs",), selective=True,
     doc="y = einsum(s, x1, ..., xn), multilinear; ẏ = Σ_i einsum(s with ẋ_i for x_i); "
         "x̄_i = einsum of ȳ with the other operands onto x_i's indices (broadcast where x_i "
         "alone carries an index); explicit subscripts, no ellipsis or repeated indices")
@@ -220,14 +221,16 @@ def _solve_jvp(primals, tangents, out):
     return _solve_many(a, rhs, ndim_of(b))
 
 
-def _solve_vjp(ct, primals, out):
+def _solve_vjp(ct, primals, out, wants=(True, True)):
     a, b = primals
-    gb = _solve_many(transpose(a, (1, 0)), ct, ndim_of(b))
-    if ndim_of(b) == 1:
-        ga = negative(multiply(reshape(gb, gb.shape + (1,)), reshape(out, (1, 1, -1))))
-    else:
-        ga = negative(matmul(gb, swap_last(out)))
-    return ga, gb
+    gb = _solve_many(transpose(a, (1, 0)), ct, ndim_of(b))  # needed for Ā too
+    ga = None
+    if wants[0]:
+        if ndim_of(b) == 1:
+            ga = negative(multiply(reshape(gb, gb.shape + (1,)), reshape(out, (1, 1, -1))))
+        else:
+            ga = negative(matmul(gb, swap_last(out)))
+    return ga, gb if wants[1] else None
 
 
 def _solve_impl(a, b):
@@ -257,7 +260,7 @@ def _solve_cost(primals, out):
 
 solve = defop(
     "linalg.solve", _solve_impl, jvp=_solve_jvp, vjp=_solve_vjp, cost=_solve_cost,
-    domain=_solve_domain, nargs=2, namespace="numpy.linalg", refs=_REFS,
+    domain=_solve_domain, nargs=2, namespace="numpy.linalg", selective=True, refs=_REFS,
     doc="X = A⁻¹B (A square 2-d, B (n,) or (n, p)); Ẋ = A⁻¹(Ḃ − Ȧ X); B̄ = A⁻ᵀ X̄, "
         "Ā = −B̄ Xᵀ; cost ⅔n³ + 2n²p flops")
 
