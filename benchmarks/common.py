@@ -1,7 +1,8 @@
 """Shared pieces of the benchmark suite and the peer comparison script.
 
 - :func:`measure` / :func:`measure_interleaved`: warm-up, repeats, median and IQR with
-  ``time.perf_counter`` (the garbage collector stays on, as in real use).
+  ``time.perf_counter``. The heap is collected before the repeats; the garbage collector
+  then stays on, as in real use (asv's timeit turns it off).
 - :func:`single_thread`: one BLAS thread (threadpoolctl) and one PyTorch thread.
 - Peer import guards :func:`import_autograd`, :func:`import_jax`, :func:`import_torch`: the
   module, or ``None`` when the peer is not installed. ``admodes`` itself never imports a peer.
@@ -18,7 +19,9 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 import os
+import sys
 import time
 
 import numpy as np
@@ -96,25 +99,22 @@ class Timing:
         return Timing(tuple(a / b for a, b in zip(self.samples, other.samples)), 1)
 
 
+_NICE_NUMBERS = tuple(step * 10**k for k in range(7) for step in (1, 2, 5))
+
+
 def _calls_for(fn, target):
-    """Calls per repeat so that one repeat lasts at least ``target`` seconds (1, 2, 5, 10, ...)."""
+    """Calls per repeat (1, 2, 5, 10, 20, ...) so that one repeat lasts ``target`` seconds."""
     number = 1
     while True:
         start = time.perf_counter()
         for _ in range(number):
             fn()
         elapsed = time.perf_counter() - start
-        if elapsed >= target or number >= 10**6:
+        if elapsed >= target or number >= _NICE_NUMBERS[-1]:
             return number
-        estimate = target / max(elapsed, 1e-9) * number
-        for step in (1, 2, 5):
-            for scale in (10**k for k in range(7)):
-                if step * scale >= estimate:
-                    number = max(step * scale, number + 1)
-                    break
-            else:
-                continue
-            break
+        wanted = target / max(elapsed, 1e-9) * number
+        number = next((c for c in _NICE_NUMBERS if c >= wanted and c > number),
+                      _NICE_NUMBERS[-1])
 
 
 def measure(fn, *, repeats=7, warmup=1, number=None, target=0.02, budget=None):
@@ -128,6 +128,7 @@ def measure(fn, *, repeats=7, warmup=1, number=None, target=0.02, budget=None):
         fn()
     if number is None:
         number = _calls_for(fn, target)
+    gc.collect()  # garbage of earlier work (e.g. tapes) is not charged to this measurement
     samples, spent = [], 0.0
     for i in range(repeats):
         start = time.perf_counter()
@@ -151,6 +152,7 @@ def measure_interleaved(fns, *, repeats=7, warmup=1, target=0.02, budget=None):
         for _ in range(warmup):
             fn()
     numbers = [_calls_for(fn, target) for fn in fns]
+    gc.collect()
     samples = [[] for _ in fns]
     spent = 0.0
     for i in range(repeats):
@@ -168,10 +170,13 @@ def measure_interleaved(fns, *, repeats=7, warmup=1, target=0.02, budget=None):
 
 @contextlib.contextmanager
 def single_thread():
-    """One BLAS/OpenMP thread (threadpoolctl) and, if PyTorch was imported, one torch thread."""
+    """One BLAS/OpenMP thread (threadpoolctl) and, if PyTorch is imported, one torch thread.
+
+    JAX's XLA thread pool is configured when JAX is imported (see :func:`import_jax`).
+    """
     from threadpoolctl import threadpool_limits
 
-    torch = import_torch()
+    torch = sys.modules.get("torch")
     previous = torch.get_num_threads() if torch is not None else None
     with threadpool_limits(limits=1):
         if torch is not None:
@@ -183,31 +188,25 @@ def single_thread():
                 torch.set_num_threads(previous)
 
 
-@contextlib.contextmanager
-def gc_collected():
-    """Start from a collected heap (tape garbage of a previous benchmark is not charged here)."""
-    gc.collect()
-    yield
-
-
 # -- peer import guards ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_autograd():
     """HIPS autograd, or None."""
     try:
         import autograd
-        import autograd.numpy  # noqa: F401
+        import autograd.numpy
     except ImportError:
         return None
     return autograd
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_jax():
-    """JAX on the CPU in float64 with a single XLA thread, or None.
+    """JAX on the CPU in float64 with one XLA intra-op thread (best effort), or None.
 
-    The XLA flags only take effect if JAX was not imported before this call.
+    The flags are the ones the JAX maintainers suggest (jax-ml/jax#743); XLA may still use
+    helper threads while compiling. They only take effect if JAX was not imported before.
     """
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_cpu_multi_thread_eigen" not in flags:
@@ -216,14 +215,14 @@ def import_jax():
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     try:
         import jax
-        import jax.numpy  # noqa: F401
+        import jax.numpy
     except ImportError:
         return None
     jax.config.update("jax_enable_x64", True)
     return jax
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_torch():
     """PyTorch (any build, used on the CPU in float64), or None."""
     try:
@@ -235,22 +234,18 @@ def import_torch():
     return torch
 
 
-def peer_versions():
-    """``{name: version}`` of the installed peers."""
+def peer_versions(peers=("autograd", "jax", "torch")):
+    """``{name: version}`` of those of ``peers`` that are installed (importing them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    guards = {"autograd": import_autograd, "jax": import_jax, "torch": import_torch}
     versions = {}
-    autograd = import_autograd()
-    if autograd is not None:
-        from importlib.metadata import PackageNotFoundError, version
-        try:
-            versions["autograd"] = version("autograd")
-        except PackageNotFoundError:
-            versions["autograd"] = "unknown"
-    jax = import_jax()
-    if jax is not None:
-        versions["jax"] = jax.__version__
-    torch = import_torch()
-    if torch is not None:
-        versions["torch"] = torch.__version__
+    for name in peers:
+        if guards[name]() is not None:
+            try:
+                versions[name] = version(name)
+            except PackageNotFoundError:
+                versions[name] = "unknown"
     return versions
 
 
@@ -269,7 +264,7 @@ def _rng(*key):
 # 1. chain of scalar elementwise ops (per-op overhead)
 
 #: One cycle of the chain; the chain repeats it. Values stay in a bounded range.
-CHAIN_CYCLE = ("sin", "mul 1.5", "cos", "add 0.1", "tanh")
+CHAIN_CYCLE = ("sin", "mul 2.0", "cos", "add 0.1", "tanh")
 
 
 def chain(xp, x, n_ops):
@@ -280,7 +275,7 @@ def chain(xp, x, n_ops):
         if k == 0:
             x = sin(x)
         elif k == 1:
-            x = x * 1.5
+            x = x * 2.0
         elif k == 2:
             x = cos(x)
         elif k == 3:
@@ -290,7 +285,7 @@ def chain(xp, x, n_ops):
     return xp.sum(x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def chain_input():
     """The size-1 float64 input of the chain."""
     return _frozen(np.array([0.3]))
@@ -305,7 +300,7 @@ def chain_derivative(x, n_ops):
         if k == 0:
             d, x = d * np.cos(x), np.sin(x)
         elif k == 1:
-            d, x = d * 1.5, x * 1.5
+            d, x = d * 2.0, x * 2.0
         elif k == 2:
             d, x = -d * np.sin(x), np.cos(x)
         elif k == 3:
@@ -324,7 +319,7 @@ MLP_SIZES_1E3 = (24, 28, 10, 1)
 
 
 def mlp_n_params(sizes):
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
 
 def mlp_forward_loss(xp, theta, X, y, sizes):
@@ -335,7 +330,7 @@ def mlp_forward_loss(xp, theta, X, y, sizes):
     """
     h, offset = X, 0
     last = len(sizes) - 2
-    for layer, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for layer, (a, b) in enumerate(itertools.pairwise(sizes)):
         W = theta[offset:offset + a * b].reshape(a, b)
         offset += a * b
         bias = theta[offset:offset + b]
@@ -347,12 +342,12 @@ def mlp_forward_loss(xp, theta, X, y, sizes):
     return xp.mean(r * r)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mlp_problem(sizes, batch=64):
     """``(theta, X, y)``: Glorot-scaled flat parameters, inputs and targets (seeded)."""
     rng = _rng(1, *sizes, batch)
     parts = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         parts.append(rng.standard_normal(a * b) / np.sqrt(a))
         parts.append(0.1 * rng.standard_normal(b))
     theta = np.concatenate(parts)
@@ -364,7 +359,7 @@ def mlp_problem(sizes, batch=64):
 def mlp_grad_reference(theta, X, y, sizes):
     """Closed form: the gradient of :func:`mlp_forward_loss` by hand-written backprop."""
     weights, offset = [], 0
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         W = theta[offset:offset + a * b].reshape(a, b)
         offset += a * b
         weights.append((W, theta[offset:offset + b]))
@@ -390,7 +385,7 @@ def two_layer(xp, x, W1, W2):
     return xp.tanh(W2 @ xp.tanh(W1 @ x))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def jacobian_problem(n, m, hidden=256):
     """``(x, W1, W2)`` with ``W1`` of shape (hidden, n) and ``W2`` of shape (m, hidden)."""
     rng = _rng(2, n, m, hidden)
@@ -414,7 +409,7 @@ def logistic_loss(xp, x, A):
     return xp.sum(xp.log1p(xp.exp(A @ x))) + 0.5 * xp.sum(x * x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hvp_problem(n, rows=200):
     """``(x, v, A)`` with ``A`` of shape (rows, n) scaled so that ``A x`` is O(1)."""
     rng = _rng(3, n, rows)
@@ -431,13 +426,20 @@ def hvp_reference(x, v, A):
 
 
 def max_rel_error(result, reference):
-    """``max |result - reference| / max(1, max |reference|)`` (inf on a shape mismatch)."""
+    """``max |result - reference| / max |reference|`` (``inf`` on a shape mismatch or a nan).
+
+    Relative to the largest reference entry (absolute where the reference is all zeros), so
+    a derivative that is tiny everywhere is still checked to full precision.
+    """
     result = np.asarray(result, dtype=float)
     reference = np.asarray(reference, dtype=float)
     if result.shape != reference.shape:
         return float("inf")
-    scale = max(1.0, float(np.max(np.abs(reference))) if reference.size else 1.0)
-    return float(np.max(np.abs(result - reference))) / scale if reference.size else 0.0
+    if not reference.size:
+        return 0.0
+    scale = float(np.max(np.abs(reference))) or 1.0
+    err = float(np.max(np.abs(result - reference))) / scale
+    return err if np.isfinite(err) else float("inf")
 
 
 # -- asv ------------------------------------------------------------------------------------------
