@@ -16,11 +16,11 @@ import functools
 
 import numpy as np
 
-from admodes import conventions
+from admodes import conventions, reverse
 from admodes import tree as tree_util
 from admodes.forward import Dual, ForwardTrace
 from admodes.registry import _REGISTRY as _R
-from admodes.reverse import Node, Tape, backward_pass
+from admodes.reverse import Node, Tape
 from admodes.tracing import Tracer, shape_of, size_of
 
 __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp"]
@@ -299,7 +299,7 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
              if isinstance(o, Node) and o._trace is tape]
     k = batched_cts[0].shape[0] if batched_cts else 1
     with conventions.use(snapshot):
-        cts = backward_pass(tape.records, seeds)
+        cts = reverse.backward_pass(tape.records, seeds)
     return [np.zeros((k,) + shape_of(n._primal), dtype=_value(n).dtype)
             if cts[n.index] is None else cts[n.index] for n in nodes]
 

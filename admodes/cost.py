@@ -12,7 +12,8 @@ An evaluation is attributed to the phase of the innermost rule running it:
 
 ``primal``  evaluations of the program itself;
 ``jvp``     evaluations inside tangent rules (forward mode's extra work);
-``vjp``     evaluations inside cotangent rules (reverse mode's extra work).
+``vjp``     evaluations inside cotangent rules and the reverse sweep's accumulation of
+            cotangents at fan-out (reverse mode's extra work).
 
 FLOPs come from each op's ``cost`` model (``admodes.ops._flops``): counts, not clock time,
 so they are identical on every machine. Tape memory counts each saved residual array once, by
@@ -27,10 +28,10 @@ from collections import Counter
 
 import numpy as np
 
-from admodes import registry
+from admodes import registry, reverse
 from admodes import tree as tree_util
 from admodes.reverse import Tape
-from admodes.tracing import Trace, Tracer, bind
+from admodes.tracing import Trace, Tracer, bind, primal_value
 
 __all__ = ["Meter", "measure", "meter"]
 
@@ -95,6 +96,7 @@ class Meter:
         self.tape_records += 1
         saved = self._tapes.setdefault(id(tape), [tape, set(), 0])
         for value in (*record.primals, record.out):
+            value = primal_value(value)
             if isinstance(value, np.ndarray) and id(value) not in saved[1]:
                 saved[1].add(id(value))
                 saved[2] += value.nbytes
@@ -130,13 +132,17 @@ def meter():
             m._record(tape, tape.records[-1])
         return out
 
+    sweep = reverse.backward_pass
     Tape.process = recording_process
+    # Cotangent accumulation at fan-out belongs to reverse mode's work, like the rules.
+    reverse.backward_pass = m._wrap_rule(sweep, "vjp")
     _active.append(m)
     try:
         yield m
     finally:
         _active.pop()
         Tape.process = process
+        reverse.backward_pass = sweep
         for op, (impl, jvp, vjp) in originals.items():
             object.__setattr__(op, "impl", impl)
             object.__setattr__(op, "jvp", jvp)
