@@ -42,11 +42,6 @@ class Record:
         self.primals = primals
         self.out = out
         self.parents = parents
-        if op.selective:  # tell the rule which cotangents the sweep will use
-            wants = [False] * len(primals)
-            for pos, _ in parents:
-                wants[pos] = True
-            static = dict(static, wants=tuple(wants))
         self.static = static
 
     def __repr__(self):
@@ -116,7 +111,14 @@ def backward_pass(records, seeds):
         if ct is None or rec is None:
             continue
         cts[i] = None  # interior cotangents are not needed after their rule ran
-        grads = rec.op.vjp(ct, rec.primals, rec.out, **rec.static)
+        op = rec.op
+        if op.selective:  # tell the rule which cotangents the sweep will use
+            wants = [False] * len(rec.primals)
+            for pos, _ in rec.parents:
+                wants[pos] = True
+            grads = op.vjp(ct, rec.primals, rec.out, wants=tuple(wants), **rec.static)
+        else:
+            grads = op.vjp(ct, rec.primals, rec.out, **rec.static)
         for pos, parent in rec.parents:
             g = grads[pos]
             if g is not None:

@@ -3,7 +3,7 @@ reverse mode and writes a report (see ``experiments.runner``)."""
 
 import importlib
 
-NAMES = ("jacobian_scaling",)
+NAMES = ("jacobian_scaling", "scalar_loss", "cheap_gradient", "tape_memory")
 
 
 def load(name):

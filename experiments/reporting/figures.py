@@ -31,6 +31,12 @@ METHOD_STYLE = {
                    "label": "reverse, vector mode"},
     "fd": {"color": "tab:gray", "marker": "^", "linestyle": ":",
            "label": "central differences"},
+    "grad": {"color": "tab:red", "marker": "D", "linestyle": "-",
+             "label": "reverse mode (grad)"},
+    "jvp": {"color": "tab:blue", "marker": "D", "linestyle": "-",
+            "label": "forward mode, 1 JVP"},
+    "f": {"color": "black", "marker": "x", "linestyle": ":",
+          "label": "plain evaluation of f"},
 }
 
 
