@@ -66,6 +66,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 import admodes as ad
 import admodes.numpy as anp
+from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import loglog_slope
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
@@ -278,23 +279,15 @@ def measure(point, config):
     timing = {"repeats": config["repeats"], "min_time": config["min_time"]}
     f_time = time_call(lambda: f(x), **timing)
     g_time = time_call(lambda: transform(x), **timing)
-    return {"n": x.size, "flops": cost.total_flops, "ops": cost.ops,
-            "flops_f": f_cost.total_flops, "ops_f": f_cost.ops,
-            "tape_bytes": cost.tape_bytes, "time": g_time["time_median"],
-            "time_iqr": g_time["time_iqr"], "time_f": f_time["time_median"],
-            "time_f_iqr": f_time["time_iqr"], "faults": _page_faults(lambda: transform(x)),
-            "faults_f": _page_faults(lambda: f(x)), "error": error,
-            "repeats": g_time["time_samples"], "loops": g_time["time_loops"],
-            "loops_f": f_time["time_loops"], "timer": g_time["timer"]}
+    return {"n": x.size, **cost_columns(cost, f_cost, g_time, f_time),
+            "tape_bytes": cost.tape_bytes, "faults": _page_faults(lambda: transform(x)),
+            "faults_f": _page_faults(lambda: f(x)), "error": error}
 
 
 # -- the report ---------------------------------------------------------------------------------
 
 def with_ratios(data: pd.DataFrame) -> pd.DataFrame:
-    data = data.copy()
-    data["flops_ratio"] = data["flops"] / data["flops_f"]
-    data["ops_ratio"] = data["ops"] / data["ops_f"]
-    data["time_ratio"] = data["time"] / data["time_f"]
+    data = with_cost_ratios(data)
     data["flops_per_op"] = data["flops_f"] / data["ops_f"]
     data["order"] = data["function"].map(list(FUNCTIONS).index)
     return data.sort_values(["order", "size", "method"]).reset_index(drop=True)

@@ -24,6 +24,7 @@ import pandas as pd
 import admodes as ad
 import admodes.numpy as anp
 from admodes import nn
+from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
@@ -106,22 +107,10 @@ def measure(point, config):
     error = float(np.max(np.abs(np.asarray(result) - reference)))
     f_time = time_call(lambda: f(x), repeats=config["repeats"], min_time=config["min_time"])
     j_time = time_call(lambda: jac(x), repeats=config["repeats"], min_time=config["min_time"])
-    return {"flops": cost.total_flops, "ops": cost.ops, "flops_f": f_cost.total_flops,
-            "ops_f": f_cost.ops, "time": j_time["time_median"], "time_iqr": j_time["time_iqr"],
-            "time_f": f_time["time_median"], "max_abs_error": error,
-            "repeats": j_time["time_samples"], "loops": j_time["time_loops"],
-            "timer": j_time["timer"]}
+    return {**cost_columns(cost, f_cost, j_time, f_time), "max_abs_error": error}
 
 
 # -- the report ---------------------------------------------------------------------------------
-
-def with_ratios(data: pd.DataFrame) -> pd.DataFrame:
-    data = data.copy()
-    data["flops_ratio"] = data["flops"] / data["flops_f"]
-    data["ops_ratio"] = data["ops"] / data["ops_f"]
-    data["time_ratio"] = data["time"] / data["time_f"]
-    return data
-
 
 def slopes(data: pd.DataFrame) -> pd.DataFrame:
     """Log-log slopes of each cost ratio against n (at the smallest m) and m (smallest n)."""
@@ -220,7 +209,7 @@ def _crossovers(data):
 
 
 def report(data, directory, config):
-    data = with_ratios(data)
+    data = with_cost_ratios(data)
     fits = slopes(data)
     figures = [(("Cost of a full Jacobian relative to f versus the number of inputs n "
                 "(log-log; slopes fitted on FLOPs)"), _scaling_figure(data, fits, "n", directory)),

@@ -43,6 +43,7 @@ import pandas as pd
 
 import admodes as ad
 import admodes.numpy as anp
+from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import loglog_slope
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
@@ -154,23 +155,11 @@ def measure(point, config):
               "max_time": config["max_time"]}
     f_time = time_call(lambda: loss(theta), **timing)
     g_time = time_call(lambda: gradient(theta), **timing)
-    return {"flops": cost.total_flops, "ops": cost.ops, "flops_f": f_cost.total_flops,
-            "ops_f": f_cost.ops, "time": g_time["time_median"], "time_iqr": g_time["time_iqr"],
-            "time_f": f_time["time_median"], "time_f_iqr": f_time["time_iqr"],
-            "max_abs_error": error, "grad_norm": float(np.linalg.norm(reference)),
-            "repeats": g_time["time_samples"], "loops": g_time["time_loops"],
-            "timer": g_time["timer"]}
+    return {**cost_columns(cost, f_cost, g_time, f_time), "max_abs_error": error,
+            "grad_norm": float(np.linalg.norm(reference))}
 
 
 # -- the report ---------------------------------------------------------------------------------
-
-def with_ratios(data: pd.DataFrame) -> pd.DataFrame:
-    data = data.copy()
-    data["flops_ratio"] = data["flops"] / data["flops_f"]
-    data["ops_ratio"] = data["ops"] / data["ops_f"]
-    data["time_ratio"] = data["time"] / data["time_f"]
-    return data
-
 
 def slopes(data: pd.DataFrame) -> pd.DataFrame:
     """Log-log slope (95% CI) of each cost ratio against n, per method."""
@@ -234,7 +223,7 @@ def _cost_figure(data, fits, directory):
 
 
 def report(data, directory, config):
-    data = with_ratios(data)
+    data = with_cost_ratios(data)
     fits = slopes(data)
     figures = [(("Cost of the gradient of a scalar loss relative to one evaluation of the loss "
                  "versus the number of parameters n (log-log), FLOPs (left) and wall time "

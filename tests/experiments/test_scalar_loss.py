@@ -8,6 +8,7 @@ import pytest
 
 import admodes as ad
 import experiments.scalar_loss as sl
+from experiments.harness.costs import with_cost_ratios
 from experiments.harness.fitting import loglog_slope
 
 CONFIG = {"widths": [1, 2, 4, 8], "max_n_forward": 10**6, "repeats": 1, "min_time": 0.0,
@@ -16,7 +17,7 @@ CONFIG = {"widths": [1, 2, 4, 8], "max_n_forward": 10**6, "repeats": 1, "min_tim
 
 @pytest.fixture(scope="module")
 def data():
-    return sl.with_ratios(pd.DataFrame([dict(p, **sl.measure(p, CONFIG))
+    return with_cost_ratios(pd.DataFrame([dict(p, **sl.measure(p, CONFIG))
                                         for p in sl.points(CONFIG)]))
 
 
