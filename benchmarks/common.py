@@ -445,12 +445,24 @@ def max_rel_error(result, reference):
 # -- asv ------------------------------------------------------------------------------------------
 
 class Benchmark:
-    """Base of the asv suites: a generous timeout and a short goal time per sample.
+    """Base of the asv suites: a generous timeout, a short goal time per sample, one thread.
 
     Suites build their inputs in ``setup`` from the cached workload functions above and raise
-    ``NotImplementedError`` there to skip a peer that is not installed.
+    ``NotImplementedError`` there to skip a peer that is not installed. The base ``setup``
+    pins BLAS (and PyTorch) to one thread, as :func:`single_thread` does for the comparison
+    script, and ``teardown`` restores them; a suite with its own ``setup``/``teardown`` calls
+    these through ``super()`` (after any skip, so that a skipped benchmark pins nothing).
     """
 
     timeout = 300.0
     goal_time = 0.1
     warmup_time = 0.05
+
+    def setup(self, *params):
+        self._threads = contextlib.ExitStack()
+        self._threads.enter_context(single_thread())
+
+    def teardown(self, *params):
+        threads = self.__dict__.pop("_threads", None)
+        if threads is not None:
+            threads.close()
