@@ -44,9 +44,35 @@ def _promote_tangent(t, ndim, first):
     return reshape(t, (k, 1, n) if first else (k, n, 1))
 
 
+def _rows_times(t, b, k, out_shape):
+    """A batched left factor t of shape (k, [m,] n) times b, the batch folded into the rows
+    of one matrix product: (k·m, n) @ b."""
+    rows = reshape(t, (-1, t.shape[-1]))
+    return reshape(matmul(rows, b), (k,) + out_shape)
+
+
+def _times_columns(a, t):
+    """a ((m, n) or (n,)) times each of the k matrices t[i] of shape (n, p), as one product
+    over the columns: a @ (n, k·p)."""
+    k, n, p = t.shape
+    product = matmul(a, reshape(transpose(t, (1, 0, 2)), (n, k * p)))
+    if ndim_of(a) == 1:
+        return reshape(product, (k, p))
+    return transpose(reshape(product, (shape_of(a)[0], k, p)), (1, 0, 2))
+
+
 def _matmul_jvp(primals, tangents, out):
     a, b = primals
     ta, tb = tangents
+    if ndim_of(a) <= 2 and ndim_of(b) <= 2:  # vectors and matrices: batch in one product
+        result = None if ta is None else _rows_times(ta, b, ta.shape[0], shape_of(out))
+        if tb is not None:
+            if ndim_of(b) == 2:
+                term = _times_columns(a, tb)
+            else:
+                term = matmul(tb, transpose(a) if ndim_of(a) == 2 else a)
+            result = term if result is None else add(result, term)
+        return result
     a2, b2 = _as_matrices(a, b)
     nd = max(a2.ndim, b2.ndim)
     result = None
@@ -60,8 +86,23 @@ def _matmul_jvp(primals, tangents, out):
 
 def _matmul_vjp(ct, primals, out, wants=(True, True)):
     a, b = primals
-    a2, b2 = _as_matrices(a, b)
     k = ct.shape[0]
+    if ndim_of(a) <= 2 and ndim_of(b) <= 2:  # vectors and matrices: batch in one product
+        ga = gb = None
+        if wants[0]:
+            if ndim_of(b) == 2:
+                ga = _rows_times(ct, transpose(b), k, shape_of(a))
+            else:
+                ga = multiply(reshape(ct, ct.shape + (1,)), b)
+        if wants[1]:
+            if ndim_of(b) == 1:
+                gb = matmul(ct, a) if ndim_of(a) == 2 else multiply(reshape(ct, (k, 1)), a)
+            elif ndim_of(a) == 2:
+                gb = _times_columns(transpose(a), ct)
+            else:
+                gb = multiply(reshape(a, (-1, 1)), reshape(ct, (k, 1, -1)))
+        return ga, gb
+    a2, b2 = _as_matrices(a, b)
     out2 = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
     ct2 = reshape(ct, (k,) + out2)
     ga = gb = None

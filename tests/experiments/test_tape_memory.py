@@ -12,7 +12,7 @@ import admodes as ad
 import experiments.tape_memory as tm
 from experiments.harness.fitting import loglog_slope
 
-CONFIG = {"steps": [4, 8, 16, 32, 64], "dim": 8, "dims": [4, 8, 16, 64], "dim_steps": 8,
+CONFIG = {"steps": [16, 32, 64, 128, 256], "dim": 8, "dims": [4, 8, 16, 64], "dim_steps": 16,
           "repeats": 1, "min_time": 0.0, "max_time": 1.0, "seed": 0, "threads": 1}
 
 
