@@ -33,7 +33,9 @@ def _git_commit() -> str | None:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        # Regenerated reports are outputs, not sources: they do not make the tree dirty.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":(exclude)reports"],
                                cwd=root, capture_output=True, text=True, timeout=10,
                                check=False).stdout
         return commit + ("-dirty" if dirty.strip() else "")
