@@ -19,7 +19,6 @@ __all__ = [
     "Trace",
     "Tracer",
     "bind",
-    "is_tracer",
     "ndim_of",
     "primal_value",
     "shape_of",
@@ -65,10 +64,6 @@ def bind(op, args, static):
             f"(a leaked tracer, e.g. stored in a global or a closure inside the function being "
             f"differentiated). Return it from the function instead.")
     return top.process(op, args, static)
-
-
-def is_tracer(x) -> bool:
-    return isinstance(x, Tracer)
 
 
 def primal_value(x):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.registry import _REGISTRY as _R
-from admodes.tracing import shape_of
 
 __all__ = [
     "align",
@@ -18,7 +17,6 @@ __all__ = [
     "normalize_axes",
     "swap_last",
     "unbroadcast",
-    "zeros_like_batched",
 ]
 
 
@@ -82,11 +80,6 @@ def expand_reduced(ct, shape, axes, keepdims):
             kept.insert(a + 1, 1)
         ct = _R["reshape"](ct, tuple(kept))
     return _R["broadcast_to"](ct, ct.shape[:1] + tuple(shape))
-
-
-def zeros_like_batched(k, x, dtype=None):
-    """A concrete zero cotangent of shape ``(k,) + shape(x)``."""
-    return np.zeros((k,) + tuple(shape_of(x)), dtype=dtype or x.dtype)
 
 
 def swap_last(x):
