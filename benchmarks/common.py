@@ -124,44 +124,31 @@ def measure(fn, *, repeats=7, warmup=1, number=None, target=0.02, budget=None):
     ``budget`` (seconds) stops early once spent, after at least three repeats.
     Returns a :class:`Timing` in seconds per call.
     """
-    for _ in range(warmup):
-        fn()
-    if number is None:
-        number = _calls_for(fn, target)
-    gc.collect()  # garbage of earlier work (e.g. tapes) is not charged to this measurement
-    samples, spent = [], 0.0
-    for i in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        elapsed = time.perf_counter() - start
-        samples.append(elapsed / number)
-        spent += elapsed
-        if budget is not None and spent > budget and i >= 2:
-            break
-    return Timing.from_samples(samples, number)
+    return measure_interleaved([fn], repeats=repeats, warmup=warmup, number=number,
+                               target=target, budget=budget)[0]
 
 
-def measure_interleaved(fns, *, repeats=7, warmup=1, target=0.02, budget=None):
+def measure_interleaved(fns, *, repeats=7, warmup=1, number=None, target=0.02, budget=None):
     """Time several callables in alternation (one repeat of each per round).
 
     Interleaving makes per-round ratios (e.g. gradient time / function time) insensitive to
-    slow drifts of the machine. Returns one :class:`Timing` per callable.
+    slow drifts of the machine. ``number`` as in :func:`measure` (``None``: chosen per
+    callable). Returns one :class:`Timing` per callable.
     """
     for fn in fns:
         for _ in range(warmup):
             fn()
-    numbers = [_calls_for(fn, target) for fn in fns]
+    numbers = [number or _calls_for(fn, target) for fn in fns]
     gc.collect()
     samples = [[] for _ in fns]
     spent = 0.0
     for i in range(repeats):
-        for fn, number, out in zip(fns, numbers, samples):
+        for fn, calls, out in zip(fns, numbers, samples):
             start = time.perf_counter()
-            for _ in range(number):
+            for _ in range(calls):
                 fn()
             elapsed = time.perf_counter() - start
-            out.append(elapsed / number)
+            out.append(elapsed / calls)
             spent += elapsed
         if budget is not None and spent > budget and i >= 2:
             break
