@@ -21,7 +21,7 @@ from admodes import tree as tree_util
 from admodes.forward import Dual, ForwardTrace
 from admodes.registry import _REGISTRY as _R
 from admodes.reverse import Node, Tape
-from admodes.tracing import Tracer, shape_of, size_of
+from admodes.tracing import Tracer, primal_value, shape_of, size_of
 
 __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp"]
 
@@ -185,11 +185,11 @@ def jvp(fun, primals, tangents, has_aux=False):
     return result + (aux,) if has_aux else result
 
 
-def _zeros_like(x):
-    value = x
-    while isinstance(value, Tracer):
-        value = value._primal
-    return np.zeros(shape_of(value), dtype=np.result_type(value, np.float32))
+def _zeros_like(x, batch=()):
+    """A concrete zero derivative for ``x`` (a symbolic zero made explicit), with ``batch``
+    leading axes; integer values get a floating dtype."""
+    value = primal_value(x)
+    return np.zeros(tuple(batch) + shape_of(value), dtype=np.result_type(value, np.float32))
 
 
 def _seed_rows(leaves, start, stop):
@@ -246,9 +246,8 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
         for start, stop in _chunks(total, chunk_size):
             seeds = _seed_rows(leaves, start, stop)
             outs, out_def, touts, aux = _forward(fun, args, nums, seeds, has_aux, "jacfwd")
-            parts.append([np.zeros((stop - start,) + shape_of(_value(o)),
-                                   dtype=np.result_type(_value(o), np.float32))
-                          if t is None else t for o, t in zip(outs, touts)])
+            parts.append([_zeros_like(o, (stop - start,)) if t is None else t
+                          for o, t in zip(outs, touts)])
         blocks = []
         for i, o in enumerate(outs):
             rows = _concat_rows([p[i] for p in parts])  # (n_total,) + out_shape
@@ -267,12 +266,6 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
         jac = _jacobian_tree(out_def, in_def, single, blocks)
         return (jac, aux) if has_aux else jac
     return jacfun
-
-
-def _value(x):
-    while isinstance(x, Tracer):
-        x = x._primal
-    return x
 
 
 
@@ -300,8 +293,7 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
     k = batched_cts[0].shape[0] if batched_cts else 1
     with conventions.use(snapshot):
         cts = reverse.backward_pass(tape.records, seeds)
-    return [np.zeros((k,) + shape_of(n._primal), dtype=_value(n).dtype)
-            if cts[n.index] is None else cts[n.index] for n in nodes]
+    return [_zeros_like(n, (k,)) if cts[n.index] is None else cts[n.index] for n in nodes]
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -366,7 +358,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         if shape != ():
             raise TypeError(f"grad requires a scalar output; got shape {shape}. Use jacrev or "
                             f"vjp for non-scalar outputs (or reduce it, e.g. anp.sum).")
-        dtype = np.result_type(_value(value))
+        dtype = np.result_type(primal_value(value))
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"grad requires a real floating-point output, got dtype {dtype}")
         seed = np.ones((1,), dtype=dtype)
@@ -415,11 +407,11 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         tape, nodes, out_leaves, out_def, aux = _record(fun, args, nums, has_aux, "jacrev")
         outs = [_out_value(o, tape) for o in out_leaves]
         for o in outs:
-            dtype = np.result_type(_value(o))
+            dtype = np.result_type(primal_value(o))
             if not np.issubdtype(dtype, np.floating):
                 raise TypeError(f"jacrev requires real floating-point outputs, got dtype {dtype}")
-        total = int(sum(size_of(_value(o)) for o in outs))
-        seeds_like = [_value(o) for o in outs]
+        total = int(sum(size_of(primal_value(o)) for o in outs))
+        seeds_like = [primal_value(o) for o in outs]
         parts = []
         for start, stop in _chunks(total, chunk_size):
             cts = _seed_rows(seeds_like, start, stop)
@@ -428,7 +420,7 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         columns = [_concat_rows([p[j] for p in parts]) for j in range(len(nodes))]
         blocks, offset = [], 0
         for o in outs:
-            size, out_shape = int(size_of(_value(o))), shape_of(o)
+            size, out_shape = int(size_of(primal_value(o))), shape_of(o)
             row = []
             for j, n in enumerate(nodes):
                 col = columns[j] if len(outs) == 1 else _R["index_basic"](
