@@ -24,11 +24,11 @@ from admodes.tracing import ndim_of, primal_value, shape_of
 
 
 def _constant(x) -> bool:
-    """True for a Python number operand (``x * 2.0``): a constant that needs no cotangent.
+    """True for a Python number operand (``x * 2.0``), which a partial can use as a Python
+    number, so that it stays weakly typed and keeps a float32 operand float32.
 
-    numpy scalars are not constants here: a ufunc applied to a 0-d array returns one
-    (``np.sin(np.array(0.3))`` is an ``np.float64``), so a traced 0-d intermediate reaches the
-    rule as a numpy scalar and must get its cotangent.
+    numpy scalars are not Python numbers here: a ufunc applied to a 0-d array returns one
+    (``np.sin(np.array(0.3))`` is an ``np.float64``), and it may be a traced intermediate.
     """
     return isinstance(x, numbers.Number) and not isinstance(x, np.generic)
 
