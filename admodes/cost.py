@@ -92,6 +92,21 @@ class Meter:
                 self._phase.pop()
         return in_phase
 
+    def _wrap_accumulate(self, op, accumulate):
+        def counted(acc, ct, primals, out, **static):
+            accumulate(acc, ct, primals, out, **static)
+            self.evaluations[("vjp", op.name)] += 1  # a scatter-add of ct: one flop per element
+            self.flops["vjp"] += int(np.size(ct))
+        return counted
+
+    def _wrap_add_into(self, add_into):
+        add = registry.lookup("add")
+
+        def counted(acc, g):
+            add_into(acc, g)
+            self._count(add, (acc, g), acc, {})
+        return counted
+
     def _record(self, tape, record):
         self.tape_records += 1
         saved = self._tapes.setdefault(id(tape), [tape, set(), 0])
@@ -119,10 +134,12 @@ def meter():
     m = Meter()
     originals = {}
     for op in registry.ops():
-        originals[op] = (op.impl, op.jvp, op.vjp)
+        originals[op] = (op.impl, op.jvp, op.vjp, op.accumulate)
         object.__setattr__(op, "impl", m._wrap_impl(op, op.impl))
         object.__setattr__(op, "jvp", m._wrap_rule(op.jvp, "jvp"))
         object.__setattr__(op, "vjp", m._wrap_rule(op.vjp, "vjp"))
+        if op.accumulate is not None:
+            object.__setattr__(op, "accumulate", m._wrap_accumulate(op, op.accumulate))
     process = Tape.process
 
     def recording_process(tape, op, args, static):
@@ -132,8 +149,9 @@ def meter():
             m._record(tape, tape.records[-1])
         return out
 
-    sweep = reverse.backward_pass
+    sweep, add_into = reverse.backward_pass, reverse.add_into
     Tape.process = recording_process
+    reverse.add_into = m._wrap_add_into(add_into)
     # Cotangent accumulation at fan-out belongs to reverse mode's work, like the rules.
     reverse.backward_pass = m._wrap_rule(sweep, "vjp")
     _active.append(m)
@@ -142,11 +160,12 @@ def meter():
     finally:
         _active.pop()
         Tape.process = process
-        reverse.backward_pass = sweep
-        for op, (impl, jvp, vjp) in originals.items():
+        reverse.backward_pass, reverse.add_into = sweep, add_into
+        for op, (impl, jvp, vjp, accumulate) in originals.items():
             object.__setattr__(op, "impl", impl)
             object.__setattr__(op, "jvp", jvp)
             object.__setattr__(op, "vjp", vjp)
+            object.__setattr__(op, "accumulate", accumulate)
         m._tapes.clear()
 
 

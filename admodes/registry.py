@@ -72,6 +72,13 @@ class Op:
         False where the reverse engine needs no cotangent (a constant operand); the rule skips
         that work and returns ``None`` there. ``matmul`` with a constant weight matrix, for
         instance, then never forms the weight's cotangent.
+    accumulate : callable or None
+        For a one-argument linear op whose cotangent is a scatter into zeros (the transpose
+        of indexing): ``accumulate(acc, ct, primals, out, **static)`` adds that cotangent into
+        the buffer ``acc`` of shape ``(k,) + shape(primals[0])`` in place, so the reverse sweep
+        need not materialize a dense cotangent per slice (``x[0:3]``, ``x[3:5]`` of one flat
+        parameter vector). The sweep uses it at first order, on buffers it owns; the result
+        must equal ``acc + vjp(ct, primals, out, **static)[0]``.
     saves : tuple of str
         Which residuals the reverse engine keeps for ``vjp``: ``"inputs"`` and/or ``"out"``.
         Unsaved array inputs reach ``vjp`` as :class:`~admodes.tracing.ShapeDtype`
@@ -96,6 +103,7 @@ class Op:
     kinks: str | None = None
     linear: bool = False
     selective: bool = False
+    accumulate: Callable | None = None
     saves: tuple = ("inputs", "out")
     namespace: str = "numpy"
     refs: tuple = ()
@@ -110,11 +118,11 @@ class Op:
         if self.namespace not in _NAMESPACES:
             raise ValueError(f"Op {self.name!r}: namespace must be one of {_NAMESPACES}, "
                              f"got {self.namespace!r}")
+        if self.accumulate is not None and not (self.linear and self.nargs == 1):
+            raise ValueError(f"Op {self.name!r}: accumulate is for linear one-argument ops")
         unknown = set(self.saves) - {"inputs", "out"}
         if unknown:
             raise ValueError(f"Op {self.name!r}: saves may name 'inputs' and 'out', got {unknown}")
-        # Ops called with arrays only (no static arguments) take a shortcut in __call__.
-        object.__setattr__(self, "_plain", self.parse is None and not self.static)
 
     @property
     def short_name(self) -> str:
@@ -122,43 +130,47 @@ class Op:
         return self.name.rsplit(".", 1)[-1]
 
     def __call__(self, *args, **kwargs):
-        if self._plain and not kwargs and len(args) == self.nargs:
-            # The hot path: bind() inlined, as every op of a traced program passes here.
-            top = None
-            for a in args:
-                if isinstance(a, Tracer):
-                    t = a._trace
-                    if top is None or t.level > top.level:
-                        top = t
-            if top is None:
-                return self.impl(*args)
-            if top.active:
-                return top.process(self, args, _EMPTY)
-            return bind(self, args, _EMPTY)  # raises the leaked-tracer error
-        if self.parse is not None:
+        if not kwargs and len(args) == self.nargs and self.parse is None:
+            static = self.static  # the defaults (never mutated)
+        elif self.parse is not None:
             arrays, static = self.parse(*args, **kwargs)
-            return bind(self, tuple(arrays), self.bind_static((), static))
-        if len(args) < self.nargs:
+            args, static = tuple(arrays), self.bind_static((), static)
+        elif len(args) >= self.nargs:
+            args, rest = args[:self.nargs], args[self.nargs:]
+            static = self.bind_static(rest, kwargs)
+        else:
             raise TypeError(f"{self.name}() takes {self.nargs} array argument(s), got {len(args)}")
-        arrays, rest = args[:self.nargs], args[self.nargs:]
-        if not rest and not kwargs and not self.static:
-            return bind(self, arrays, _EMPTY)
-        return bind(self, arrays, self.bind_static(rest, kwargs))
+        # The hot path (every op of a traced program passes here): bind() inlined.
+        top = None
+        for a in args:
+            if isinstance(a, Tracer):
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+        if top is None:
+            return self.impl(*args, **static)
+        if top.active:
+            return top.process(self, args, static)
+        return bind(self, args, static)  # raises the leaked-tracer error
 
     def bind_static(self, positional, keywords) -> dict:
         """Complete the static arguments from positional extras, keywords and defaults."""
-        names = list(self.static)
-        if len(positional) > len(names):
-            raise TypeError(f"{self.name}() got {len(positional)} extra positional argument(s); "
-                            f"its static arguments are {names}")
         static = dict(self.static)
-        static.update(zip(names, positional))
+        if positional:
+            names = list(static)
+            if len(positional) > len(names):
+                raise TypeError(f"{self.name}() got {len(positional)} extra positional "
+                                f"argument(s); its static arguments are {names}")
+            static.update(zip(names, positional))
         for key, value in keywords.items():
             if key not in static:
                 raise TypeError(f"{self.name}() got an unexpected keyword argument {key!r}; "
-                                f"it accepts {names}")
+                                f"it accepts {list(self.static)}")
+            if isinstance(value, Tracer):
+                raise TypeError(f"{self.name}(): static argument {key!r} must be a concrete "
+                                f"value, not a traced array (it is not differentiable)")
             static[key] = value
-        for key, value in static.items():
+        for key, value in zip(self.static, positional):
             if isinstance(value, Tracer):
                 raise TypeError(f"{self.name}(): static argument {key!r} must be a concrete "
                                 f"value, not a traced array (it is not differentiable)")
@@ -199,7 +211,6 @@ class Composite:
         return f"<admodes composite {self.name}>"
 
 
-_EMPTY: dict = {}
 _REGISTRY: dict[str, Any] = {}
 Tracer._ops = _REGISTRY  # operator overloading on tracers resolves names here
 

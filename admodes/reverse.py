@@ -9,16 +9,11 @@ pullback can be called any number of times, with a batch of ``k`` cotangents at 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
 
 __all__ = ["Node", "Record", "Tape", "backward_pass"]
-
-
-_SCALARS = (numbers.Number, np.generic)
 
 
 class Node(Tracer):
@@ -77,8 +72,9 @@ class Tape(Trace):
         if not parents:
             return out
         saves = op.saves
-        if "inputs" not in saves:
-            primals = [p if isinstance(p, _SCALARS) else ShapeDtype(p) for p in primals]
+        if "inputs" not in saves:  # keep numbers, replace arrays by their shape and dtype
+            primals = [ShapeDtype(p) if type(p) is np.ndarray or isinstance(p, Tracer) else p
+                       for p in primals]
         records = self.records
         records.append(Record(op, primals, out if "out" in saves else None, static, parents))
         return Node(out, self, len(records) - 1)
@@ -99,9 +95,14 @@ def backward_pass(records, seeds):
     """Sweep ``records`` backwards from ``seeds`` (tape index -> cotangent of shape (k,)+shape).
 
     Returns the list of cotangents per tape index; only inputs (``None`` records) keep theirs.
+    At fan-out the cotangents are summed; a sum of plain arrays goes into a buffer the sweep
+    owns (allocated here, referenced nowhere else), in place, and an op with an
+    ``accumulate`` rule (the transposes of indexing) adds its cotangent into that buffer
+    directly.
     """
     add = Tracer._ops["add"]
     cts = [None] * len(records)
+    owned = [False] * len(records)  # cts[i] is a buffer of this sweep, safe to add into
     for index, ct in seeds:
         cts[index] = ct if cts[index] is None else add(cts[index], ct)
     start = max((index for index, _ in seeds), default=-1)
@@ -112,6 +113,14 @@ def backward_pass(records, seeds):
             continue
         cts[i] = None  # interior cotangents are not needed after their rule ran
         op = rec.op
+        if op.accumulate is not None and type(ct) is np.ndarray:
+            parent = rec.parents[0][1]
+            acc = cts[parent]
+            if acc is None or type(acc) is np.ndarray:
+                cts[parent] = accumulate(op, _buffer(acc, owned[parent], ct, rec.primals[0]),
+                                         ct, rec)
+                owned[parent] = True
+                continue
         if op.selective:  # tell the rule which cotangents the sweep will use
             wants = [False] * len(rec.primals)
             for pos, _ in rec.parents:
@@ -121,6 +130,34 @@ def backward_pass(records, seeds):
             grads = op.vjp(ct, rec.primals, rec.out, **rec.static)
         for pos, parent in rec.parents:
             g = grads[pos]
-            if g is not None:
-                cts[parent] = g if cts[parent] is None else add(cts[parent], g)
+            if g is None:
+                continue
+            acc = cts[parent]
+            if acc is None:
+                cts[parent] = g
+            elif (owned[parent] and type(g) is np.ndarray and g.shape == acc.shape
+                  and g.dtype == acc.dtype):
+                add_into(acc, g)
+            else:
+                acc = cts[parent] = add(acc, g)
+                owned[parent] = type(acc) is np.ndarray
     return cts
+
+
+def _buffer(acc, owned, ct, primal):
+    """A buffer of shape ``(k,) + shape(primal)`` this sweep owns, holding ``acc`` (or 0)."""
+    if acc is None:
+        return np.zeros((ct.shape[0],) + tuple(shape_of(primal)), dtype=ct.dtype)
+    dtype = np.result_type(acc, ct)
+    return acc if owned and acc.dtype == dtype else acc.astype(dtype)
+
+
+def add_into(acc, g):
+    """``acc += g`` on a buffer the sweep owns (the meter counts it as an ``add``)."""
+    np.add(acc, g, out=acc)
+
+
+def accumulate(op, acc, ct, rec):
+    """``acc += op's cotangent of ct`` in place through ``op.accumulate``; returns ``acc``."""
+    op.accumulate(acc, ct, rec.primals, rec.out, **rec.static)
+    return acc

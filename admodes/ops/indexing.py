@@ -30,13 +30,17 @@ def _index_basic_domain(rng, dtype):
             ((r(rng, (3, 4), dtype),), {"index": (slice(0, 2), None, -1)})]
 
 
+def _index_basic_accumulate(acc, ct, primals, out, index):
+    acc[_BATCH + index] += ct  # basic indices never repeat
+
+
 index_basic = defop(
     "index_basic", lambda x, index: x[index],
     jvp=lambda p, t, out, index: index_basic(t[0], index=_BATCH + index),
     vjp=lambda ct, p, out, index: (index_basic_transpose(
         ct, index=_BATCH + index, shape=(ct.shape[0],) + p[0].shape),),
-    cost=free, static={"index": ()}, linear=True, saves=(), namespace="internal",
-    domain=_index_basic_domain,
+    accumulate=_index_basic_accumulate, cost=free, static={"index": ()}, linear=True, saves=(),
+    namespace="internal", domain=_index_basic_domain,
     doc="y = x[index] (ints, slices, None, Ellipsis); ẏ = ẋ[:, index]; "
         "x̄ = zeros with x̄[:, index] = ȳ")
 
@@ -83,6 +87,17 @@ def _take_vjp(ct, primals, out, indices, axis):
     return (take_transpose(ct, indices, axis=a + 1, size=x.shape[a]),)
 
 
+def _take_accumulate(acc, ct, primals, out, indices, axis):
+    x = primals[0]
+    if axis is None:  # flat indices into x, on a buffer of any memory layout
+        size = x.size
+        flat = np.asarray(indices)
+        position = np.unravel_index(np.where(flat < 0, flat + size, flat), x.shape)
+    else:
+        position = (slice(None),) * _take_axis(x, axis) + (indices,)
+    np.add.at(acc, _BATCH + position, ct)  # repeated indices accumulate
+
+
 def _take_impl(x, indices, axis):
     indices = np.asarray(indices)
     if not np.issubdtype(indices.dtype, np.integer):
@@ -98,7 +113,7 @@ def _take_domain(rng, dtype):
 
 
 take = defop(
-    "take", _take_impl, jvp=_take_jvp, vjp=_take_vjp, cost=free,
+    "take", _take_impl, jvp=_take_jvp, vjp=_take_vjp, accumulate=_take_accumulate, cost=free,
     static={"indices": None, "axis": None}, linear=True, saves=(), domain=_take_domain,
     doc="y = take(x, indices, axis) (a gather; flattened if axis is None); ẏ = take(ẋ); "
         "x̄ = scatter-add of ȳ into zeros (repeated indices accumulate)")
