@@ -55,6 +55,8 @@ def _times_columns(a, t):
     """a ((m, n) or (n,)) times each of the k matrices t[i] of shape (n, p), as one product
     over the columns: a @ (n, k·p)."""
     k, n, p = t.shape
+    if k == 1:  # one direction (grad): no batch to fold in
+        return reshape(matmul(a, reshape(t, (n, p))), (1,) + shape_of(a)[:-1] + (p,))
     product = matmul(a, reshape(transpose(t, (1, 0, 2)), (n, k * p)))
     if ndim_of(a) == 1:
         return reshape(product, (k, p))
