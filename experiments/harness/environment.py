@@ -1,8 +1,15 @@
-"""Where a result came from: versions, CPU, BLAS, threads, git commit, date, command, seed."""
+"""Where a result came from: versions, CPU, BLAS, threads, git commit, date, command, seed.
+
+``collect`` describes the process that runs the sweep (``environment.json``); ``host_columns``
+describes the machine that measured one point (three columns of every row of ``data.csv``), which
+on a cluster differs from point to point.
+"""
 
 from __future__ import annotations
 
 import datetime
+import functools
+import importlib
 import json
 import os
 import platform
@@ -13,7 +20,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info
 
-__all__ = ["collect", "write"]
+__all__ = ["collect", "host_columns", "write"]
 
 _PACKAGES = ("admodes", "numpy", "scipy", "pandas", "matplotlib", "threadpoolctl", "tqdm")
 
@@ -41,6 +48,34 @@ def _git_commit() -> str | None:
         return commit + ("-dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def _blas_summary() -> str:
+    """numpy's and scipy's BLAS, e.g. ``openblas 0.3.27 (pthreads, Haswell)``, sorted."""
+    # threadpool_info sees only loaded libraries: load both, so the answer does not depend on
+    # what the process happened to import before.
+    importlib.import_module("numpy")
+    importlib.import_module("scipy.linalg")
+    libraries = {f"{info.get('internal_api')} {info.get('version')} "
+                 f"({info.get('threading_layer')}, {info.get('architecture')})"
+                 for info in threadpool_info() if info.get("user_api") == "blas"}
+    return "; ".join(sorted(libraries)) or "none"
+
+
+@functools.lru_cache(maxsize=1)
+def _host() -> tuple[str, str, str]:
+    return platform.node() or "unknown", _cpu_model(), _blas_summary()
+
+
+def host_columns() -> dict:
+    """The machine measuring here: ``host`` (network name), ``cpu`` (model) and ``blas``.
+
+    Every row of a sweep carries them, so times are compared within one host while the
+    deterministic counters can be pooled across hosts. Read once per process: the libraries
+    loaded do not change while it runs.
+    """
+    host, cpu, blas = _host()
+    return {"host": host, "cpu": cpu, "blas": blas}
 
 
 def _version(name):

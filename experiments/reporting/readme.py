@@ -5,15 +5,44 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["write_index", "write_readme"]
+import pandas as pd
+
+__all__ = ["hosts_paragraph", "hosts_seen", "write_index", "write_readme"]
+
+
+def hosts_seen(data: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """``(host, CPU model, points)`` for each host in a ``data.csv`` frame, by host name."""
+    if data.empty or "host" not in data.columns:
+        return []
+    grouped = data.groupby("host", sort=True).agg(cpu=("cpu", "first"), points=("host", "size"))
+    return [(str(host), str(row.cpu), int(row.points)) for host, row in grouped.iterrows()]
+
+
+def hosts_paragraph(hosts) -> str:
+    """What rows from several hosts mean for the numbers; empty for one host (or none)."""
+    if len(hosts) < 2:
+        return ""
+    listed = ", ".join(f"`{host}` ({cpu}, {points} points)" for host, cpu, points in hosts)
+    return (f"**Hosts.** The points were measured on {len(hosts)} hosts: {listed}. Each point "
+            f"ran whole on one host, so the times in one row, and ratios of them such as "
+            f"derivative time / f time, come from one machine; compare absolute times, and "
+            f"fits of time across points, only within one host (the `host` column of "
+            f"`data.csv`). The deterministic counters (primitive ops, FLOPs, bytes) do not "
+            f"depend on the machine and are pooled across hosts.")
 
 
 def write_readme(directory, *, title, question, setup, findings, figures, tables, command,
-                 references=()):
-    """Write ``README.md`` of one experiment's report directory."""
+                 references=(), hosts=()):
+    """Write ``README.md`` of one experiment's report directory.
+
+    ``hosts`` is ``hosts_seen(data)``: with more than one host the Setup section says how times
+    and counters from several machines are read (``hosts_paragraph``).
+    """
     directory = Path(directory)
-    lines = [f"# {title}", "", f"**Question.** {question}", "", "## Setup", "", setup, "",
-             "## Key numbers", ""]
+    lines = [f"# {title}", "", f"**Question.** {question}", "", "## Setup", "", setup, ""]
+    if hosts_paragraph(hosts):
+        lines += [hosts_paragraph(hosts), ""]
+    lines += ["## Key numbers", ""]
     lines += [f"- {f}" for f in findings]
     lines += ["", "## Figures", ""]
     for caption, stem in figures:

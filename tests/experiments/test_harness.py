@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from experiments.__main__ import main
 from experiments.harness import environment
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.records import RecordFile, point_key
-from experiments.harness.sweep import run_sweep
+from experiments.harness.sweep import measure_point, run_sweep
 from experiments.harness.timing import time_call
+from experiments.reporting.readme import hosts_paragraph, hosts_seen, write_readme
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +62,15 @@ def test_sweep_measures_each_point_once(tmp_path):
     # Without resume the file starts over.
     assert run_sweep(points[:2], lambda p: {"sq": 7}, records, ("k",), progress=False) == 2
     assert records.read()["sq"].tolist() == [7, 7]
+
+
+def test_measure_point_adds_the_measuring_host(monkeypatch):
+    import experiments.jacobian_scaling as js
+
+    monkeypatch.setattr(js, "measure", lambda point, config: {"ops": point["n"] * config["k"]})
+    row = measure_point("jacobian_scaling", {"n": 3}, {"k": 2})
+    assert row == {"ops": 6, **environment.host_columns()}
+    assert list(row) == ["ops", "host", "cpu", "blas"]
 
 
 # -- timing and fits ------------------------------------------------------------------------------
@@ -116,6 +127,43 @@ def test_environment_has_the_required_keys(tmp_path):
     assert env["git_commit"] is None or len(env["git_commit"].split("-")[0]) == 40
     environment.write(tmp_path / "e" / "environment.json", env)
     assert json.loads((tmp_path / "e" / "environment.json").read_text()) == env
+
+
+def test_host_columns_name_this_machine():
+    host = environment.host_columns()
+    assert list(host) == ["host", "cpu", "blas"]
+    assert host["host"] == (platform.node() or "unknown")
+    env = environment.collect(0)
+    assert host["cpu"] == env["cpu"]
+    # every BLAS of numpy and scipy, each once, sorted; the same in every process
+    described = {f"{lib['internal_api']} {lib['version']}" for lib in env["blas"]
+                 if lib["internal_api"] in ("openblas", "mkl", "blis")}
+    assert host["blas"].split("; ") == sorted(host["blas"].split("; "))
+    assert all(any(entry.startswith(d) for entry in host["blas"].split("; ")) for d in described)
+
+
+# -- hosts in the README ----------------------------------------------------------------------------
+
+def test_readme_explains_rows_from_several_hosts(tmp_path):
+    data = pd.DataFrame({"n": [1, 2, 3], "flops": [4, 5, 6], "host": ["b", "a", "b"],
+                         "cpu": ["Xeon", "EPYC", "Xeon"], "blas": ["openblas"] * 3})
+    hosts = hosts_seen(data)
+    assert hosts == [("a", "EPYC", 1), ("b", "Xeon", 2)]
+    paragraph = hosts_paragraph(hosts)
+    assert "2 hosts: `a` (EPYC, 1 points), `b` (Xeon, 2 points)" in paragraph
+    assert "only within one host" in paragraph and "pooled across hosts" in paragraph
+    assert hosts_paragraph(hosts[:1]) == "" and hosts_paragraph([]) == ""
+    assert hosts_seen(data.drop(columns=["host", "cpu", "blas"])) == []
+    assert hosts_seen(pd.DataFrame()) == []
+    readme = {}
+    for name, seen in (("several", hosts), ("one", hosts[:1])):
+        (tmp_path / name).mkdir()
+        write_readme(tmp_path / name, title="T", question="Q?", setup="S.", findings=["f"],
+                     figures=[], tables=[], command="python -m experiments run x",
+                     hosts=seen)
+        readme[name] = (tmp_path / name / "README.md").read_text()
+    assert "S.\n\n" + paragraph + "\n\n## Key numbers" in readme["several"]
+    assert "**Hosts.**" not in readme["one"]
 
 
 # -- resume after a kill ----------------------------------------------------------------------------
