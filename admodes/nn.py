@@ -1,5 +1,5 @@
-"""admodes.nn: neural-network functions (sigmoid, relu, softplus, logsumexp, log_softmax, ...),
-generated from the registry's ``"nn"`` namespace."""
+"""admodes.nn: neural-network functions (sigmoid, relu, softplus, logsumexp, log_softmax, softmax,
+max_pool1d/2d, avg_pool1d/2d), generated from the registry's ``"nn"`` namespace."""
 
 import admodes.ops  # noqa: F401 - registers the ops
 from admodes.numpy._namespace import populate

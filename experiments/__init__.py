@@ -3,7 +3,8 @@ reverse mode and writes a report (see ``experiments.runner``)."""
 
 import importlib
 
-NAMES = ("jacobian_scaling", "scalar_loss", "cheap_gradient", "tape_memory")
+NAMES = ("jacobian_scaling", "scalar_loss", "cheap_gradient", "tape_memory", "pooling_routing",
+         "subgradients")
 
 
 def load(name):

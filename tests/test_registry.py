@@ -94,7 +94,8 @@ def test_lookup_of_unknown_name_says_so():
 
 # -- kinks ---------------------------------------------------------------------------------------
 
-KINKED = ["abs", "sign", "maximum", "minimum", "clip", "max", "min", "relu", "linalg.norm"]
+KINKED = ["abs", "sign", "maximum", "minimum", "clip", "max", "min", "relu", "linalg.norm",
+          "max_pool1d", "max_pool2d"]
 
 
 @pytest.mark.parametrize("name", KINKED)

@@ -14,6 +14,7 @@ __all__ = [
     "above_one",
     "away_from_zero",
     "binary",
+    "distinct",
     "positive",
     "real",
     "unary",
@@ -59,3 +60,11 @@ def binary(first=real, second=real):
     def domain(rng, dtype):
         return [((first(rng, a, dtype), second(rng, b, dtype)), {}) for a, b in BINARY_SHAPES]
     return domain
+
+
+def distinct(rng, shape, dtype):
+    """Values in [-2, 2] that differ pairwise by at least 4/size (no ties, e.g. for max pooling,
+    even after rounding to float32), in random order."""
+    n = int(np.prod(shape, dtype=np.int64))
+    grid = np.linspace(-2.0, 2.0, max(n, 2))[:n]
+    return rng.permutation(grid).reshape(shape).astype(dtype)
