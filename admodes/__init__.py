@@ -6,7 +6,7 @@
 array([0.83994868, 0.83994868, 0.83994868])
 """
 
-from admodes import conventions, cost, nn, numpy, tree
+from admodes import conventions, cost, nn, numpy, ode, optim, tree
 from admodes.api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from admodes.checks import check_grads, numerical_jvp
 from admodes.tracing import primal_value
@@ -26,6 +26,8 @@ __all__ = [
     "nn",
     "numerical_jvp",
     "numpy",
+    "ode",
+    "optim",
     "primal_value",
     "tree",
     "value_and_grad",

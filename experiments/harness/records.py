@@ -7,12 +7,14 @@ skip, so resuming never duplicates a row.
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["RecordFile", "point_key"]
+__all__ = ["RecordFile", "point_key", "thin_curve", "unthin_curve"]
 
 
 def point_key(row: dict, key_fields) -> tuple:
@@ -66,3 +68,20 @@ class RecordFile:
             return set()
         with self.path.open(newline="") as fh:
             return {point_key(row, key_fields) for row in csv.DictReader(fh)}
+
+
+def thin_curve(values, points):
+    """(every, text): every ``every``-th value (and always the last) as text, so that a curve
+    of any length fits in one CSV cell with about ``points`` entries."""
+    values = np.asarray(values, dtype=float)
+    every = max(1, math.ceil(len(values) / points))
+    index = np.arange(0, len(values), every)
+    if index[-1] != len(values) - 1:
+        index = np.append(index, len(values) - 1)
+    return every, " ".join(f"{v:.5g}" for v in values[index])
+
+
+def unthin_curve(text, every, last):
+    """(steps, values) of a curve written by :func:`thin_curve`; ``last`` is its final step."""
+    values = np.array([float(v) for v in str(text).split()])
+    return np.minimum(np.arange(len(values)) * int(every), int(last)), values

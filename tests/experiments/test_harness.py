@@ -17,7 +17,7 @@ import pytest
 
 import experiments
 from experiments.__main__ import main
-from experiments.harness import environment
+from experiments.harness import environment, records
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.records import RecordFile, point_key
 from experiments.harness.sweep import measure_point, run_sweep
@@ -253,3 +253,11 @@ def test_cli_unknown_experiment_is_an_error(capsys):
 def test_load_unknown_experiment_names_the_known_ones():
     with pytest.raises(KeyError, match="unknown experiment 'nope'; known: jacobian_scaling"):
         experiments.load("nope")
+
+
+def test_thin_curve_round_trip_keeps_the_last_step():
+    values = np.linspace(1.0, 2.0, 11)  # steps 0..10
+    every, text = records.thin_curve(values, 4)
+    steps, thinned = records.unthin_curve(text, every, 10)
+    assert every == 3 and list(steps) == [0, 3, 6, 9, 10]
+    np.testing.assert_allclose(thinned, values[steps], rtol=1e-5)
