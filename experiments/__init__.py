@@ -4,7 +4,8 @@ reverse mode and writes a report (see ``experiments.runner``)."""
 import importlib
 
 NAMES = ("jacobian_scaling", "scalar_loss", "cheap_gradient", "tape_memory", "pooling_routing",
-         "subgradients")
+         "subgradients", "ode_adjoint", "ode_parameter_fit", "curve_fitting",
+         "forward_gradient", "manual_backprop", "gradient_flow")
 
 
 def load(name):

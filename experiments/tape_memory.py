@@ -35,15 +35,13 @@ doi:10.1080/10556789208805505.
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 import pandas as pd
 
 import admodes as ad
 import admodes.numpy as anp
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.memory import traced_peak
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import (
     COLUMN_WIDTH,
@@ -109,27 +107,6 @@ def make_loss(problem, steps, h=STEP):
             y = rk4_step(y, r, a, h)
         return 0.5 * anp.sum(y * y)
     return loss
-
-
-def traced_peak(fun) -> int:
-    """Peak bytes allocated (numpy buffers and Python objects) while ``fun()`` runs.
-
-    Measured with ``tracemalloc`` above the memory already in use when it starts; if tracing
-    is already on, its peak is reset instead of restarting it.
-    """
-    gc.collect()
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base, _ = tracemalloc.get_traced_memory()
-        fun()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        if started:
-            tracemalloc.stop()
-    return int(peak - base)
 
 
 def tape_counts(problem, steps):

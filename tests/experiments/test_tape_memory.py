@@ -11,6 +11,7 @@ import pytest
 import admodes as ad
 import experiments.tape_memory as tm
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.memory import traced_peak
 
 CONFIG = {"steps": [16, 32, 64, 128, 256], "dim": 8, "dims": [4, 8, 16, 64], "dim_steps": 16,
           "repeats": 1, "min_time": 0.0, "max_time": 1.0, "seed": 0, "threads": 1}
@@ -85,15 +86,15 @@ def test_rollout_stays_bounded():
 
 
 def test_traced_peak_sees_numpy_buffers():
-    assert tm.traced_peak(lambda: np.ones(10**6)) >= 8 * 10**6
-    assert tm.traced_peak(lambda: None) < 10**4
+    assert traced_peak(lambda: np.ones(10**6)) >= 8 * 10**6
+    assert traced_peak(lambda: None) < 10**4
     assert not tracemalloc.is_tracing()
 
 
 def test_traced_peak_leaves_running_tracing_on():
     tracemalloc.start()
     try:
-        assert tm.traced_peak(lambda: np.ones(10**5)) >= 8 * 10**5
+        assert traced_peak(lambda: np.ones(10**5)) >= 8 * 10**5
         assert tracemalloc.is_tracing()
     finally:
         tracemalloc.stop()
