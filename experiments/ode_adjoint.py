@@ -594,10 +594,11 @@ def report(data, directory, config):
                     "gradient's FLOPs.")
             )["markdown"], "slopes"))
             for _, f in fits.iterrows():
+                in_flops = ("" if np.isnan(f["flops_ratio_slope"]) else  # solve counted no op
+                            f" and p^{f['flops_ratio_slope']:.2f} in FLOPs")
                 findings.append(
                     f"{FAMILY.get(f['problem'], f['problem'])}, {f['method']}: gradient/solve "
-                    f"ratio ∝ p^{f['time_ratio_slope']:.2f} in time and "
-                    f"p^{f['flops_ratio_slope']:.2f} in FLOPs; gradient FLOPs ∝ "
+                    f"ratio ∝ p^{f['time_ratio_slope']:.2f} in time{in_flops}; gradient FLOPs ∝ "
                     f"p^{f['flops_slope']:.2f}.")
         if not cross.empty:
             tables.append(("Crossovers", write_table(
