@@ -4,6 +4,8 @@ The continuous sensitivity methods call these once per evaluation of the system 
 (thousands of times per solve), so they go to the engines directly and skip what the public
 transforms of :mod:`admodes.api` do once per call (pytree flattening, input checks, argnums):
 
+* :func:`linearize`: ``(value, pullback)`` of any function of arrays from one recorded tape
+  (the discrete adjoint's per-stage VJPs);
 * :func:`value_and_vjp`: ``f``, ``J_yᵀ λ`` and ``J_pᵀ λ`` from one recorded tape and one
   reverse sweep (reverse engine);
 * :func:`value_and_jvps`: ``f`` and ``J_y T_y + J_p T_p`` for ``k`` directions at once, the
@@ -24,7 +26,23 @@ from admodes.forward import Dual, ForwardTrace
 from admodes.reverse import Node, Tape, backward_pass
 from admodes.tracing import primal_value
 
-__all__ = ["jacobians", "value_and_jvps", "value_and_vjp"]
+__all__ = ["jacobians", "linearize", "value_and_jvps", "value_and_vjp"]
+
+
+def linearize(fun, *args):
+    """Record ``fun(*args)`` on one tape: ``(value, pullback)``, ``pullback(ct)`` -> the list
+    of VJPs, one per argument (zeros where ``fun`` does not depend on it); reusable."""
+    with Tape() as tape:
+        nodes = [tape.new_input(a) for a in args]
+        out = fun(*nodes)
+    if not (isinstance(out, Node) and out._trace is tape):
+        return out, lambda ct: [_zeros(a) for a in args]
+
+    def pullback(ct):
+        cts = backward_pass(tape.records, [(out.index, _batch1(ct))])
+        return [_zeros(a) if cts[n.index] is None else cts[n.index][0]
+                for a, n in zip(args, nodes)]
+    return out._primal, pullback
 
 
 def value_and_vjp(rhs, t, y, p, lam):
@@ -32,14 +50,8 @@ def value_and_vjp(rhs, t, y, p, lam):
 
     A right-hand side that does not depend on ``y`` (or ``p``) gives a zero array there.
     """
-    with Tape() as tape:
-        out = rhs(t, tape.new_input(y), tape.new_input(p))
-    if not (isinstance(out, Node) and out._trace is tape):
-        return out, _zeros(y), _zeros(p)
-    cts = backward_pass(tape.records, [(out.index, _batch1(lam))])
-    grad_y = _zeros(y) if cts[0] is None else cts[0][0]
-    grad_p = _zeros(p) if cts[1] is None else cts[1][0]
-    return out._primal, grad_y, grad_p
+    value, pullback = linearize(lambda u, q: rhs(t, u, q), y, p)
+    return (value, *pullback(lam))
 
 
 def value_and_jvps(rhs, t, y, p, tangent_y, tangent_p):

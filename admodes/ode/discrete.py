@@ -38,14 +38,12 @@ import dataclasses
 
 import numpy as np
 
-import admodes.numpy as anp
-from admodes import reverse
 from admodes.api import value_and_grad
+from admodes.ode._rhs_derivatives import linearize
 from admodes.ode.checkpointing import revolve
 from admodes.ode.explicit import ExplicitRK, combine
 from admodes.ode.solvers import check_options, integrator, integrator_options
 from admodes.ode.stepping import integrate
-from admodes.reverse import Node
 from admodes.tracing import primal_value, shape_of
 
 __all__ = ["DiscreteAdjoint", "adjoint", "gradient"]
@@ -74,27 +72,6 @@ class DiscreteAdjoint:
     rhs_evaluations: int
 
 
-def _linearize(fun, *args):
-    """Record ``fun(*args)`` on a tape: (value, pullback) with pullback(ct) -> list of VJPs."""
-    with reverse.Tape() as tape:
-        nodes = [tape.new_input(a) for a in args]
-        out = fun(*nodes)
-
-    def zeros():
-        return [np.zeros(shape_of(a)) for a in args]
-
-    if not (isinstance(out, Node) and out._trace is tape):
-        return out, lambda ct: zeros()
-    value = out._primal
-
-    def pullback(ct):
-        seed = anp.reshape(ct, (1,) + shape_of(ct))
-        cts = reverse.backward_pass(tape.records, [(out.index, seed)])
-        return [np.zeros(shape_of(a)) if cts[n.index] is None else cts[n.index][0]
-                for a, n in zip(args, nodes)]
-    return value, pullback
-
-
 def _rk_step_vjp(method: ExplicitRK, rhs, t, h, y, params, lam, dense):
     """VJP of one explicit RK step: (λ_n, p̄_n) from λ_{n+1} and dense-output cotangents.
 
@@ -107,7 +84,7 @@ def _rk_step_vjp(method: ExplicitRK, rhs, t, h, y, params, lam, dense):
     for i in range(used):
         stage = y if i == 0 else combine(y, h, a[i, :i], ks)
         time = t + c[i] * h
-        k, pullback = _linearize(lambda u, p, time=time: rhs(time, u, p), stage, params)
+        k, pullback = linearize(lambda u, p, time=time: rhs(time, u, p), stage, params)
         ks.append(k)
         pullbacks.append(pullback)
     k_bar = (h * b[:used, None]) * lam  # row i: the cotangent of k_i, shape (used, n)
@@ -133,7 +110,7 @@ def _step_vjp(method, rhs, t, h, y, params, lam, dense):
     """
     if isinstance(method, ExplicitRK):
         return _rk_step_vjp(method, rhs, t, h, y, params, lam, dense)
-    _, pullback = _linearize(lambda u, p: method.step(rhs, t, h, u, p)[0], y, params)
+    _, pullback = linearize(lambda u, p: method.step(rhs, t, h, u, p)[0], y, params)
     return tuple(pullback(lam))
 
 
