@@ -117,9 +117,9 @@ def backward_pass(records, seeds):
             parent = rec.parents[0][1]
             acc = cts[parent]
             if acc is None or type(acc) is np.ndarray:
-                cts[parent] = accumulate(op, _buffer(acc, owned[parent], ct, rec.primals[0]),
-                                         ct, rec)
-                owned[parent] = True
+                buffer = _buffer(acc, owned[parent], ct, rec.primals[0])
+                op.accumulate(buffer, ct, rec.primals, rec.out, **rec.static)
+                cts[parent], owned[parent] = buffer, True
                 continue
         if op.selective:  # tell the rule which cotangents the sweep will use
             wants = [False] * len(rec.primals)
@@ -155,9 +155,3 @@ def _buffer(acc, owned, ct, primal):
 def add_into(acc, g):
     """``acc += g`` on a buffer the sweep owns (the meter counts it as an ``add``)."""
     np.add(acc, g, out=acc)
-
-
-def accumulate(op, acc, ct, rec):
-    """``acc += op's cotangent of ct`` in place through ``op.accumulate``; returns ``acc``."""
-    op.accumulate(acc, ct, rec.primals, rec.out, **rec.static)
-    return acc
