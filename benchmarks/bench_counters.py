@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
 import admodes as ad
 import admodes.numpy as anp
 from benchmarks import common
-from benchmarks.bench_engines import MLP_SIZES
+from benchmarks.bench_engines import MLP_SIZES, ChainSetup
 
 JACOBIAN_SIZES = [10, 100, 300]
 
@@ -62,25 +60,12 @@ class _TwoLayer(common.Benchmark):
         super().setup(n, m)
 
 
-class ChainCounts(common.Benchmark):
+class ChainCounts(ChainSetup):
     """Primitive evaluations of grad and jvp on the chain of scalar ops (all phases)."""
-
-    params: ClassVar[list] = [[10, 100, 1000]]
-    param_names: ClassVar[list] = ["n_ops"]
-
-    def setup(self, n_ops):
-        self.x = common.chain_input()
-        self.v = np.ones_like(self.x)
-
-        def f(x):
-            return common.chain(anp, x, n_ops)
-
-        self.f = f
-        super().setup(n_ops)
 
     def track_ops_grad(self, n_ops):
         with ad.cost.meter() as meter:
-            ad.grad(self.f)(self.x)
+            self.grad_f(self.x)
         return meter.ops
 
     track_ops_grad.unit = "ops"

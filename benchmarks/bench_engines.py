@@ -27,8 +27,9 @@ MLP_SIZES = {
 }
 
 
-class ScalarChain(common.Benchmark):
-    """``n_ops`` scalar ops then a sum: per-op overhead of each engine."""
+class ChainSetup(common.Benchmark):
+    """Inputs of the chain suites: ``x`` (size 1), direction ``v``, ``f`` of ``n_ops`` scalar
+    ops then a sum, and ``grad_f``."""
 
     params: ClassVar[list] = [[10, 100, 1000]]
     param_names: ClassVar[list] = ["n_ops"]
@@ -43,6 +44,10 @@ class ScalarChain(common.Benchmark):
         self.f = f
         self.grad_f = ad.grad(f)
         super().setup(n_ops)
+
+
+class ScalarChain(ChainSetup):
+    """``n_ops`` scalar ops then a sum: per-op overhead of each engine."""
 
     def time_grad(self, n_ops):
         self.grad_f(self.x)
