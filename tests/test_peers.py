@@ -45,11 +45,16 @@ def _inputs(workload, rng):
     return (rng.standard_normal((3, 3)) + 3 * np.eye(3), rng.standard_normal(3)), ()
 
 
+def _numpy_like_ns(xp):
+    """The functions the workloads call, from a numpy-like module (with ``linalg``)."""
+    return types.SimpleNamespace(tanh=xp.tanh, sin=xp.sin, exp=xp.exp, log1p=xp.log1p,
+                                 sqrt=xp.sqrt, mean=xp.mean, sum=xp.sum,
+                                 transpose=xp.transpose, solve=xp.linalg.solve,
+                                 det=xp.linalg.det)
+
+
 def _admodes_ns():
-    return types.SimpleNamespace(tanh=anp.tanh, sin=anp.sin, exp=anp.exp, log1p=anp.log1p,
-                                 sqrt=anp.sqrt, mean=anp.mean, sum=anp.sum,
-                                 transpose=anp.transpose, solve=anp.linalg.solve,
-                                 det=anp.linalg.det)
+    return _numpy_like_ns(anp)
 
 
 def _admodes_jacobians(workload, rng):
@@ -82,10 +87,7 @@ def _compare(ours, theirs):
 def test_against_hips_autograd(workload, rng):
     autograd = pytest.importorskip("autograd")
     agnp = pytest.importorskip("autograd.numpy")
-    ns = types.SimpleNamespace(tanh=agnp.tanh, sin=agnp.sin, exp=agnp.exp, log1p=agnp.log1p,
-                               sqrt=agnp.sqrt, mean=agnp.mean, sum=agnp.sum,
-                               transpose=agnp.transpose, solve=agnp.linalg.solve,
-                               det=agnp.linalg.det)
+    ns = _numpy_like_ns(agnp)
     diff, const, ours = _admodes_jacobians(workload, rng)
     fun = FUNCTIONS[workload]
 
@@ -100,8 +102,7 @@ def test_gradient_against_hips_autograd(rng):
     agnp = pytest.importorskip("autograd.numpy")
     x = rng.standard_normal(5)
     ours = ad.grad(lambda x: anp.sum(elementwise_chain(_admodes_ns(), x)))(x)
-    ns = types.SimpleNamespace(tanh=agnp.tanh, sin=agnp.sin, exp=agnp.exp, log1p=agnp.log1p,
-                               sqrt=agnp.sqrt)
+    ns = _numpy_like_ns(agnp)
     theirs = autograd.grad(lambda x: agnp.sum(elementwise_chain(ns, x)))(x)
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
 
@@ -123,10 +124,7 @@ def jax_x64():
 def test_against_jax(workload, rng, jax_x64):
     jax = jax_x64
     jnp = jax.numpy
-    ns = types.SimpleNamespace(tanh=jnp.tanh, sin=jnp.sin, exp=jnp.exp, log1p=jnp.log1p,
-                               sqrt=jnp.sqrt, mean=jnp.mean, sum=jnp.sum,
-                               transpose=jnp.transpose, solve=jnp.linalg.solve,
-                               det=jnp.linalg.det)
+    ns = _numpy_like_ns(jnp)
     diff, const, ours = _admodes_jacobians(workload, rng)
     fun = FUNCTIONS[workload]
 
@@ -145,8 +143,7 @@ def test_hessian_against_jax(rng, jax_x64):
     jnp = jax.numpy
     x = rng.standard_normal(4)
     ours = ad.hessian(lambda x: anp.sum(elementwise_chain(_admodes_ns(), x) * x[::-1]))(x)
-    ns = types.SimpleNamespace(tanh=jnp.tanh, sin=jnp.sin, exp=jnp.exp, log1p=jnp.log1p,
-                               sqrt=jnp.sqrt)
+    ns = _numpy_like_ns(jnp)
     theirs = jax.jit(jax.hessian(lambda x: jnp.sum(elementwise_chain(ns, x) * x[::-1])))(x)
     np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-9, atol=1e-11)
 
