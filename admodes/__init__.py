@@ -6,12 +6,22 @@
 array([0.83994868, 0.83994868, 0.83994868])
 """
 
-from admodes import conventions, cost, nn, numpy, ode, optim, tree
+from admodes import conventions, cost, nn, numpy, optim, tree
 from admodes.api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from admodes.checks import check_grads, numerical_jvp
 from admodes.tracing import primal_value
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``admodes.ode`` on first use: it imports scipy.integrate, about half of the import time
+    of admodes, which programs without ODEs need not pay."""
+    if name == "ode":
+        import admodes.ode
+
+        return admodes.ode
+    raise AttributeError(f"module 'admodes' has no attribute {name!r}")
 
 __all__ = [
     "check_grads",
