@@ -454,22 +454,33 @@ def hessian(fun, argnums=0, has_aux=False):
 
 
 def hvp(fun, primals, tangents):
-    """Hessian-vector product ``∇²f(x) · v`` by forward-over-reverse, in O(C).
+    """Hessian-vector product ``∇²f(x) · v = ∇_x ⟨∇f(x), v⟩``, by reverse-over-forward, in O(C).
 
     ``primals`` and ``tangents`` are tuples with one entry per argument of ``fun`` (as for
     :func:`jvp`); a single array may be passed for a one-argument function. Returns the
     product in the structure of ``primals``.
 
+    The gradient of the directional derivative ``x ↦ ∇f(x) · v`` (a forward pass inside a
+    reverse one). Forward-over-reverse (``jvp(grad(f))``) gives the same product but also
+    computes ``∇f(x)`` itself, which a compiler drops as dead code and an eager engine cannot:
+    on ``sum(log1p(exp(A x))) + x·x/2`` it takes four passes over ``A`` where this takes three
+    (``A x``, ``A v`` and one transposed product), measured about 20% faster here
+    (``benchmarks/compare_peers.py``).
+
     References
     ----------
     Pearlmutter, B. A. (1994). Fast exact multiplication by the Hessian. Neural Computation
     6(1), 147-160. doi:10.1162/neco.1994.6.1.147
+    Griewank, A. & Walther, A. (2008). Evaluating Derivatives, 2nd ed., SIAM, ch. 5.
     """
     single = not isinstance(primals, (tuple, list))
     if single != (not isinstance(tangents, (tuple, list))):
         raise TypeError("hvp: primals and tangents must both be tuples or both single arrays")
     primals = (primals,) if single else tuple(primals)
     tangents = (tangents,) if single else tuple(tangents)
-    gradient = grad(fun, argnums=tuple(range(len(primals))))
-    _, product = jvp(gradient, primals, tangents)
+
+    def directional_derivative(*args):
+        return jvp(fun, args, tangents)[1]
+
+    product = grad(directional_derivative, argnums=tuple(range(len(primals))))(*primals)
     return product[0] if single else product

@@ -156,25 +156,25 @@ class Op:
     def bind_static(self, positional, keywords) -> dict:
         """Complete the static arguments from positional extras, keywords and defaults."""
         static = dict(self.static)
-        if positional:
-            names = list(static)
-            if len(positional) > len(names):
-                raise TypeError(f"{self.name}() got {len(positional)} extra positional "
-                                f"argument(s); its static arguments are {names}")
-            static.update(zip(names, positional))
+        if len(positional) > len(static):
+            raise TypeError(f"{self.name}() got {len(positional)} extra positional "
+                            f"argument(s); its static arguments are {list(static)}")
+        for key, value in zip(self.static, positional):
+            if isinstance(value, Tracer):
+                raise self._traced_static(key)
+            static[key] = value
         for key, value in keywords.items():
             if key not in static:
                 raise TypeError(f"{self.name}() got an unexpected keyword argument {key!r}; "
                                 f"it accepts {list(self.static)}")
             if isinstance(value, Tracer):
-                raise TypeError(f"{self.name}(): static argument {key!r} must be a concrete "
-                                f"value, not a traced array (it is not differentiable)")
+                raise self._traced_static(key)
             static[key] = value
-        for key, value in zip(self.static, positional):
-            if isinstance(value, Tracer):
-                raise TypeError(f"{self.name}(): static argument {key!r} must be a concrete "
-                                f"value, not a traced array (it is not differentiable)")
         return static
+
+    def _traced_static(self, key):
+        return TypeError(f"{self.name}(): static argument {key!r} must be a concrete value, "
+                         f"not a traced array (it is not differentiable)")
 
     def __repr__(self):
         return f"<admodes op {self.name}>"

@@ -46,7 +46,9 @@ def _promote_tangent(t, ndim, first):
 
 def _rows_times(t, b, k, out_shape):
     """A batched left factor t of shape (k, [m,] n) times b, the batch folded into the rows
-    of one matrix product: (k·m, n) @ b."""
+    of one matrix product: (k·m, n) @ b (for k = 1 and a matrix t, t @ b as it is)."""
+    if k == 1 and t.ndim == 3:  # one direction (grad): matmul broadcasts b over it
+        return matmul(t, b)
     rows = reshape(t, (-1, t.shape[-1]))
     return reshape(matmul(rows, b), (k,) + out_shape)
 
@@ -55,8 +57,8 @@ def _times_columns(a, t):
     """a ((m, n) or (n,)) times each of the k matrices t[i] of shape (n, p), as one product
     over the columns: a @ (n, k·p)."""
     k, n, p = t.shape
-    if k == 1:  # one direction (grad): no batch to fold in
-        return reshape(matmul(a, reshape(t, (n, p))), (1,) + shape_of(a)[:-1] + (p,))
+    if k == 1:  # one direction (grad): no batch to fold in; matmul broadcasts a over it
+        return matmul(a, t)
     product = matmul(a, reshape(transpose(t, (1, 0, 2)), (n, k * p)))
     if ndim_of(a) == 1:
         return reshape(product, (k, p))

@@ -53,7 +53,8 @@ def _sum_vjp(ct, primals, out, axis, keepdims):
 
 
 sum = defop(
-    "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis, keepdims: x.sum(axis, keepdims=keepdims) if type(x) is np.ndarray
+    else np.sum(x, axis=axis, keepdims=keepdims),
     jvp=_sum_jvp, vjp=_sum_vjp, cost=reduction(1), domain=_reduction_domain(),
     static={"axis": None, "keepdims": False}, linear=True, saves=(),
     doc="y = Σ_axis x; ẏ = Σ_axis ẋ; x̄ = broadcast of ȳ over the reduced axes")
