@@ -2,8 +2,8 @@
 
 Forward mode (:mod:`admodes.forward`): :func:`jvp`, :func:`jacfwd`. Reverse mode
 (:mod:`admodes.reverse`): :func:`vjp`, :func:`grad`, :func:`value_and_grad`, :func:`jacrev`.
-Nested: :func:`hessian` (forward-over-reverse) and :func:`hvp`. Every transform opens its own
-trace level, so they nest in any order.
+Nested: :func:`hessian` (forward-over-reverse) and :func:`hvp` (reverse-over-forward). Every
+transform opens its own trace level, so they nest in any order.
 
 Cost (Griewank & Walther, *Evaluating Derivatives*, 2nd ed., SIAM 2008, ch. 3-4): for
 f: R^n -> R^m costing C, one JVP or one VJP costs O(C); a full Jacobian costs O(nC) forward

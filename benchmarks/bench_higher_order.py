@@ -1,8 +1,9 @@
 """Second derivatives of ``sum(log1p(exp(A x))) + x·x/2`` (``A`` of shape 200 × n).
 
-- :class:`HessianVectorProduct`: ``H v`` forward-over-reverse (``ad.hvp``, a JVP of the
-  gradient) vs reverse-over-reverse (the gradient of ``<∇f(x), v>``); both O(C). The gradient
-  alone is the control.
+- :class:`HessianVectorProduct`: ``H v`` three ways, all O(C): reverse-over-forward
+  (``ad.hvp``, the gradient of the JVP ``∇f(x)·v``), forward-over-reverse (a JVP of the
+  gradient, which also computes ``∇f(x)``) and reverse-over-reverse (the gradient of
+  ``<∇f(x), v>``). The gradient alone is the control.
 - :class:`Hessian`: the full n × n Hessian forward-over-reverse (``ad.hessian``, n JVPs of the
   gradient in one vectorized pass) vs reverse-over-reverse (``jacrev`` of ``grad``).
 """
@@ -40,8 +41,11 @@ class HessianVectorProduct(common.Benchmark):
         self.hvp_rev_over_rev = ad.grad(lambda z: anp.sum(grad_f(z) * v))
         super().setup(n)
 
-    def time_fwd_over_rev(self, n):
+    def time_rev_over_fwd(self, n):
         ad.hvp(self.f, self.x, self.v)
+
+    def time_fwd_over_rev(self, n):
+        ad.jvp(self.grad_f, (self.x,), (self.v,))
 
     def time_rev_over_rev(self, n):
         self.hvp_rev_over_rev(self.x)

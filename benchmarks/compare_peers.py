@@ -109,7 +109,7 @@ class Admodes(Engine):
     methods: ClassVar[dict] = {
         "grad": "ad.grad", "jvp": "ad.jvp", "value_and_grad": "ad.value_and_grad",
         "jacfwd": "ad.jacfwd(chunk_size=None)", "jacrev": "ad.jacrev(chunk_size=None)",
-        "hvp": "ad.hvp (fwd-over-rev)", "f": "admodes.numpy, no tracing"}
+        "hvp": "ad.hvp (rev-over-fwd)", "f": "admodes.numpy, no tracing"}
 
     def __init__(self):
         import admodes
