@@ -17,7 +17,7 @@ from admodes.ops._flops import free
 from admodes.ops._helpers import normalize_axes
 from admodes.ops.shape import reshape
 from admodes.registry import defcomposite, defop
-from admodes.tracing import Tracer, ndim_of, shape_of
+from admodes.tracing import Tracer, bind, ndim_of, shape_of
 
 _BATCH = (slice(None),)
 
@@ -148,8 +148,18 @@ take_transpose = defop(
 # -- x[index] -------------------------------------------------------------------------------------
 
 def _is_basic(index):
-    return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
-               and not isinstance(i, (bool, np.bool_)) for i in index)
+    """True if ``index`` holds only ints, slices, None and Ellipsis; a traced index raises."""
+    basic = True
+    for i in index:
+        if isinstance(i, Tracer):
+            raise TypeError("indexing with a traced array is not differentiable and not "
+                            "supported; indices must be concrete ints, slices or int/bool "
+                            "arrays")
+        if basic and not (i is None or i is Ellipsis or type(i) is slice
+                          or isinstance(i, (int, np.integer))
+                          and not isinstance(i, (bool, np.bool_))):
+            basic = False
+    return basic
 
 
 def _getitem_domain(rng, dtype):
@@ -167,12 +177,8 @@ def _getitem_domain(rng, dtype):
                   "with the flat positions the index selects")
 def getitem(x, index):
     index = index if isinstance(index, tuple) else (index,)
-    for i in index:
-        if isinstance(i, Tracer):
-            raise TypeError("indexing with a traced array is not differentiable and not "
-                            "supported; indices must be concrete ints, slices or int/bool arrays")
     if _is_basic(index):
-        return index_basic(x, index=index)
+        return bind(index_basic, (x,), {"index": index})
     shape = shape_of(x)
     positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[index]
     return take(reshape(x, (-1,)), positions, axis=0)
