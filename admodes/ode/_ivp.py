@@ -112,15 +112,19 @@ def integrate(fun, t_span, z0, *, solver, rtol, atol, max_steps, what, jac=None,
 class DenseSolution:
     """``y(t)`` for scalar ``t`` from the dense output (``OdeSolution``) of a forward solve.
 
-    The same values as ``OdeSolution.__call__``, a few times faster for the scalar queries of an
-    adjoint solve: the segment is found by bisection on a list and the last one is remembered
-    (consecutive queries of a backward step fall in the same segment).
+    The same values as ``OdeSolution.__call__`` (equal to the last bit: the same floating-point
+    operations in the same order), several times faster for the scalar queries of an adjoint
+    solve: the segment is found by bisection on a list and the last one is remembered
+    (consecutive queries of a backward step fall in the same segment), and the interpolants of
+    RK23/RK45 and Radau are evaluated without scipy's generic array handling
+    (:func:`_scalar_evaluator`).
     """
 
     def __init__(self, solution):
         self._ts = [float(t) for t in solution.ts]
         self._interpolants = solution.interpolants
         self._segment = len(self._interpolants) - 1
+        self._evaluate = _scalar_evaluator(self._interpolants[-1])
 
     def step_length(self, t):
         """Length of the forward step that covers ``t``."""
@@ -132,4 +136,37 @@ class DenseSolution:
         if not ts[j] <= t <= ts[j + 1]:
             j = min(max(bisect.bisect_left(ts, t) - 1, 0), len(self._interpolants) - 1)
             self._segment = j
-        return self._interpolants[j](t)
+            self._evaluate = _scalar_evaluator(self._interpolants[j])
+        return self._evaluate(t)
+
+
+def _scalar_evaluator(interpolant):
+    """``t -> interpolant(t)`` for a scalar ``t``, by scipy's own formula where it is known.
+
+    With ``x = (t − t_old)/h`` and ``p = (x, x², ..., x^{k+1})``, the continuous extensions
+    (Shampine, Math. Comp. 46(173), 135-150, 1986, for the Runge–Kutta pairs; Hairer & Wanner,
+    *Solving Ordinary Differential Equations II*, 2nd ed., Springer 1996, sec. IV.8, for
+    Radau IIA) as scipy stores them:
+
+    * RK23, RK45: ``y = h · (Q p) + y_old``;
+    * Radau: ``y = Q p + y_old`` (its ``Q`` holds the factor ``h``).
+
+    scipy's ``DenseOutput.__call__`` adds ``np.asarray``, shape checks, ``np.tile`` and
+    ``np.cumprod`` around the same products (about 13 µs for RK45 or Radau at d = 31, against
+    3-4 µs here). Other interpolants are called as they are: BDF's is already lean (6 µs,
+    5 µs by its formula here: not worth a copy), DOP853's and LSODA's are different formulas.
+    """
+    kind = type(interpolant).__name__
+    if kind in ("RkDenseOutput", "RadauDenseOutput"):
+        t_old, h, q, y_old = interpolant.t_old, interpolant.h, interpolant.Q, interpolant.y_old
+        scaled = kind == "RkDenseOutput"
+
+        def evaluate(t):
+            x = (t - t_old) / h
+            powers = [x]
+            for _ in range(q.shape[1] - 1):
+                powers.append(powers[-1] * x)
+            y = np.dot(q, np.array(powers))
+            return (h * y if scaled else y) + y_old
+        return evaluate
+    return interpolant

@@ -5,13 +5,13 @@ The continuous sensitivity methods call these once per evaluation of the system 
 transforms of :mod:`admodes.api` do once per call (pytree flattening, input checks, argnums):
 
 * :func:`linearize`: ``(value, pullback)`` of any function of arrays from one recorded tape
-  (the discrete adjoint's per-stage VJPs);
+  (the discrete adjoint's per-stage VJPs; the interpolating adjoint keeps the pullback of
+  ``f`` at one time and sweeps it again, for ``J_yᵀ λ``, ``J_pᵀ λ`` and, with the d unit
+  cotangents as one batch, the Jacobian rows ``[J_y, J_p]``);
 * :func:`value_and_vjp`: ``f``, ``J_yᵀ λ`` and ``J_pᵀ λ`` from one recorded tape and one
   reverse sweep (reverse engine);
 * :func:`value_and_jvps`: ``f`` and ``J_y T_y + J_p T_p`` for ``k`` directions at once, the
   tangents carried with a leading batch axis (forward engine, vector mode);
-* :func:`jacobians`: ``J_y = ∂f/∂y`` (d × d) and ``J_p = ∂f/∂p`` (d × m) from one vector-mode
-  forward pass with the d + m unit directions.
 
 ``y`` and ``p`` are 1-D float arrays (or tracers of an enclosing transform, for the
 forward-over-reverse Jacobian of the backsolve system); ``f`` returns a 1-D array of the shape
@@ -26,22 +26,29 @@ from admodes.forward import Dual, ForwardTrace
 from admodes.reverse import Node, Tape, backward_pass
 from admodes.tracing import primal_value
 
-__all__ = ["jacobians", "linearize", "value_and_jvps", "value_and_vjp"]
+__all__ = ["linearize", "value_and_jvps", "value_and_vjp"]
 
 
 def linearize(fun, *args):
-    """Record ``fun(*args)`` on one tape: ``(value, pullback)``, ``pullback(ct)`` -> the list
-    of VJPs, one per argument (zeros where ``fun`` does not depend on it); reusable."""
+    """Record ``fun(*args)`` on one tape: ``(value, pullback)``; reusable.
+
+    ``pullback(ct)`` -> the list of VJPs ``ctᵀ ∂fun/∂args[i]``, one per argument (zeros where
+    ``fun`` does not depend on it). ``pullback(cts, batched=True)`` sweeps k cotangents at
+    once (``cts`` of shape (k,) + shape(value)) and returns the VJPs with a leading axis k:
+    with ``cts = I`` the rows of the Jacobian.
+    """
     with Tape() as tape:
         nodes = [tape.new_input(a) for a in args]
         out = fun(*nodes)
     if not (isinstance(out, Node) and out._trace is tape):
-        return out, lambda ct: [_zeros(a) for a in args]
+        return out, lambda ct, batched=False: [_zeros(a, ct, batched) for a in args]
 
-    def pullback(ct):
-        cts = backward_pass(tape.records, [(out.index, _batch1(ct))])
-        return [_zeros(a) if cts[n.index] is None else cts[n.index][0]
+    def pullback(ct, batched=False):
+        seeds = ct if batched else _batch1(ct)
+        cts = backward_pass(tape.records, [(out.index, seeds)])
+        vjps = [_zeros(a, seeds, True) if cts[n.index] is None else cts[n.index]
                 for a, n in zip(args, nodes)]
+        return vjps if batched else [v[0] for v in vjps]
     return out._primal, pullback
 
 
@@ -69,17 +76,11 @@ def value_and_jvps(rhs, t, y, p, tangent_y, tangent_p):
     return out._primal, out.tangent
 
 
-def jacobians(rhs, t, y, p):
-    """``(J_y, J_p)``, shapes (d, d) and (d, m), from one forward pass of d + m directions."""
-    d, m = y.shape[0], p.shape[0]
-    seeds = np.eye(d + m)
-    _, tangents = value_and_jvps(rhs, t, y, p, seeds[:, :d], seeds[:, d:])
-    jac = tangents.T
-    return jac[:, :d], jac[:, d:]
-
-
-def _zeros(x):
-    return np.zeros(np.shape(primal_value(x)))
+def _zeros(x, ct, batched):
+    """The zero VJP (with a leading batch axis if ``batched``) of an argument ``x`` that the
+    output does not depend on."""
+    lead = np.shape(ct)[:1] if batched else ()
+    return np.zeros(lead + np.shape(primal_value(x)))
 
 
 def _batch1(x):

@@ -13,6 +13,9 @@ Claims checked on small deterministic problems:
 * on the chaotic Lorenz system backsolve drifts (the state solved backward is unstable) while
   the interpolating adjoint stays accurate;
 * the adjoint's tolerance scales with the loss: a loss times c gives c times the gradient;
+* what makes the interpolating adjoint cheaper changes no bit of it: the tape of ``rhs`` kept
+  for evaluations at the same time, the Jacobian by a batched reverse sweep, the fast dense
+  output (equal to scipy's); BDF picks its own first step after each jump;
 * bad options give clear errors.
 """
 
@@ -26,8 +29,8 @@ from scipy.integrate import solve_ivp
 
 import admodes.numpy as anp
 from admodes import ode
-from admodes.ode import continuous, problems
-from admodes.ode._rhs_derivatives import jacobians, value_and_jvps, value_and_vjp
+from admodes.ode import _ivp, continuous, problems
+from admodes.ode._rhs_derivatives import linearize, value_and_jvps, value_and_vjp
 from admodes.ode.stepping import StepLimitError
 
 METHODS = {
@@ -273,10 +276,13 @@ def test_forward_system_newton_matrix_is_the_block_diagonal_of_its_jacobian(lotk
 
 
 def test_rhs_derivatives_against_each_other(lotka_volterra):
-    """VJPs (reverse), batched JVPs and Jacobians (forward) of the same rhs agree: ⟨λ, J v⟩."""
+    """VJPs (reverse), batched JVPs (forward) and Jacobians (a batched reverse sweep) of the
+    same rhs agree: ⟨λ, J v⟩; the forward Jacobian is the batched JVP of the unit vectors."""
     prob, rng = lotka_volterra, np.random.default_rng(2)
     y, p = prob.y0 + 0.3, prob.params
-    jac_y, jac_p = jacobians(prob.rhs, 0.0, y, p)
+    _, pullback = linearize(lambda u, q: prob.rhs(0.0, u, q), y, p)
+    jac_y, jac_p = pullback(np.eye(y.size), batched=True)  # the rows of [J_y, J_p]
+    assert jac_y.shape == (y.size, y.size) and jac_p.shape == (y.size, p.size)
     lam = rng.standard_normal(y.size)
     f, vjp_y, vjp_p = value_and_vjp(prob.rhs, 0.0, y, p, lam)
     np.testing.assert_allclose(f, prob.rhs(0.0, y, p))
@@ -285,6 +291,96 @@ def test_rhs_derivatives_against_each_other(lotka_volterra):
     ty, tp = rng.standard_normal((3, y.size)), rng.standard_normal((3, p.size))
     _, tangents = value_and_jvps(prob.rhs, 0.0, y, p, ty, tp)
     np.testing.assert_allclose(tangents, ty @ jac_y.T + tp @ jac_p.T, rtol=1e-14)
+    d, k = y.size, y.size + p.size
+    _, forward = value_and_jvps(prob.rhs, 0.0, y, p, np.eye(k, d), np.eye(k, p.size, -d))
+    np.testing.assert_allclose(forward.T, np.concatenate((jac_y, jac_p), axis=1), rtol=1e-14)
+
+
+# -- what makes the interpolating adjoint cheaper leaves its result unchanged --------------------
+
+def test_interpolating_system_records_one_tape_per_time(lotka_volterra):
+    """Evaluations at a recent time sweep the kept tape again: the same bits as a fresh tape,
+    and ``rhs`` runs once per time while it is among the last ``_KEPT_TAPES`` (the Jacobian
+    included)."""
+    prob, rng = lotka_volterra, np.random.default_rng(3)
+    d, m = prob.y0.size, prob.params.size
+    times = []
+
+    def rhs(t, y, p):
+        times.append(t)
+        return prob.rhs(t, y, p)
+
+    def state(s):
+        return prob.y0 * (1.0 + s)
+
+    fun, jac = continuous.interpolating_system(rhs, prob.params, state, d, "BDF")
+    distinct = [0.1 * (i + 1) for i in range(continuous._KEPT_TAPES + 1)]
+    # each time twice, then back to one kept time and to the first one, which was dropped
+    for t in (*np.repeat(distinct, 2), distinct[2], distinct[0]):
+        w = rng.standard_normal(d + m)
+        _, vjp_y, vjp_p = value_and_vjp(prob.rhs, t, state(t), prob.params, w[:d])
+        assert np.array_equal(fun(t, w), -np.concatenate((vjp_y, vjp_p)))
+    jac(distinct[0], w)
+    assert times == [*distinct, distinct[0]]
+    np.testing.assert_allclose(dense(jac(0.3, w)), numeric_jacobian(fun, 0.3, w), atol=1e-7)
+
+
+@pytest.mark.parametrize(("name", "solver"), [("neural_ode", "RK45"), ("heat", "BDF"),
+                                            ("heat", "Radau")])
+def test_kept_tape_gives_the_same_gradient_as_a_fresh_one(name, solver, monkeypatch):
+    """The whole interpolating gradient, bit for bit, against a system that records a new tape
+    for every evaluation."""
+    prob = problems.neural_ode(dim=4, seed=2) if name == "neural_ode" else problems.heat(12)
+    args = (prob.loss, prob.rhs, prob.y0, prob.params, prob.t_span, prob.t_obs)
+    _, kept = continuous.interpolating_gradient(*args, rtol=1e-6, atol=1e-6, solver=solver)
+    system = continuous.interpolating_system
+
+    def fresh_system(*system_args):
+        return (lambda t, w: system(*system_args)[0](t, w),
+                lambda t, w: system(*system_args)[1](t, w))
+
+    monkeypatch.setattr(continuous, "interpolating_system", fresh_system)
+    _, fresh = continuous.interpolating_gradient(*args, rtol=1e-6, atol=1e-6, solver=solver)
+    for got, want in zip(kept, fresh):
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("solver", ("RK23", *SOLVERS))
+def test_dense_solution_equals_scipys_dense_output(solver, lotka_volterra):
+    """DenseSolution evaluates RK23/RK45 and Radau by scipy's formula: the same bits as
+    ``OdeSolution`` inside each step, and at the step ends equal to rounding (either of the two
+    adjacent steps may be used there), for queries backward, forward and in random order."""
+    prob = lotka_volterra
+    sol = solve_ivp(lambda t, y: prob.rhs(t, y, prob.params), prob.t_span, prob.y0,
+                    method=solver, dense_output=True, rtol=1e-6, atol=1e-6).sol
+    solution = _ivp.DenseSolution(sol)
+    inside = np.random.default_rng(4).uniform(*prob.t_span, 60)
+    for t in (*np.sort(inside)[::-1], *np.sort(inside), *inside):
+        assert np.array_equal(solution(t), sol(t))
+    for t in sol.ts:
+        np.testing.assert_allclose(solution(t), sol(t), rtol=1e-14, atol=1e-14)
+    assert solution.step_length(sol.ts[1] / 2) == sol.ts[1] - sol.ts[0]
+
+
+def test_bdf_picks_its_own_first_step_after_each_jump(monkeypatch):
+    """The backward intervals start with the carried step (RK45, Radau) or, for BDF, which
+    restarts at order 1 after a jump, with solve_ivp's own first step."""
+    prob = problems.heat(8)
+    first_steps = {}
+    integrate = continuous.integrate
+
+    def recording(*args, first_step=None, **kwargs):
+        if kwargs["what"] == "adjoint backward":
+            first_steps.setdefault(kwargs["solver"], []).append(first_step)
+        return integrate(*args, first_step=first_step, **kwargs)
+
+    monkeypatch.setattr(continuous, "integrate", recording)
+    args = (prob.loss, prob.rhs, prob.y0, prob.params, prob.t_span, prob.t_obs)
+    for solver in ("RK45", "Radau", "BDF"):
+        continuous.interpolating_gradient(*args, rtol=1e-4, atol=1e-4, solver=solver)
+    assert len(first_steps["BDF"]) == prob.t_obs.size and set(first_steps["BDF"]) == {None}
+    for solver in ("RK45", "Radau"):
+        assert all(step > 0 for step in first_steps[solver])
 
 
 # -- backsolve drifts on a chaotic problem ------------------------------------------------------
