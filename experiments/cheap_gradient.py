@@ -68,6 +68,14 @@ import admodes as ad
 import admodes.numpy as anp
 from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.hosts import (
+    by_host,
+    findings_per_host,
+    host_column,
+    host_handles,
+    host_style,
+    pooled_and_per_host,
+)
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
@@ -345,7 +353,10 @@ def _ratio_figure(data, directory):
                          "FLOP ratio", "operation-count ratio"],
                loc="lower left", ncols=4, frameon=True, framealpha=0.95, edgecolor="none")
     _bound(bottom)
-    bottom.scatter(x, rev["time_ratio"], c=colors, marker="D", s=18, zorder=3)
+    for index, (host, rows) in enumerate(by_host(rev)):
+        at = rev.index.isin(rows.index)
+        bottom.scatter(x[at], rows["time_ratio"], c=np.asarray(colors)[at], s=18, zorder=3,
+                       marker=host_style({"marker": "D"}, host, index)["marker"])
     bottom.scatter(x, rev["flops_ratio"], c=colors, marker="o", s=10, alpha=0.5, zorder=2,
                    lw=0)
     for xi, row in zip(x, rev.itertuples()):
@@ -354,8 +365,12 @@ def _ratio_figure(data, directory):
     _plain_log_y(bottom)
     bottom.set_ylim(1, max(10.0, rev["time_ratio"].max() * 1.8))
     bottom.set_ylabel("time(f and \u2207f) / time(f)")
-    bottom.set_title("(b) wall time (diamonds, labelled with the size; faint dots: FLOP ratio)",
-                     loc="left")
+    markers = "one marker per host" if host_handles(rev) else "diamonds"
+    bottom.set_title(f"(b) wall time ({markers}, labelled with the size; faint dots: FLOP "
+                     f"ratio)", loc="left")
+    if host_handles(rev):
+        bottom.legend(handles=host_handles(rev), title="wall time on", loc="upper right",
+                      frameon=True, framealpha=0.95, edgecolor="none")
     bottom.set_xticks(range(len(names)),
                       [f"{LABELS[n]}\n({FUNCTIONS[n][1]})" for n in names])
     for ax in (top, bottom):
@@ -368,10 +383,12 @@ def _ratio_figure(data, directory):
 def _overhead_figure(data, directory):
     rev = data[data["method"] == "reverse"]
     fig, ax = figure(height=3.1, layout="constrained")
-    for _, sub in rev.groupby("order"):
-        function = sub["function"].iloc[0]
-        ax.plot(sub["flops_per_op"], sub["time_ratio"] / sub["flops_ratio"],
-                marker=MARKERS[function], color=COLORS[function], label=LABELS[function])
+    for index, (host, rows) in enumerate(by_host(rev)):
+        for _, sub in rows.groupby("order"):
+            function = sub["function"].iloc[0]
+            style = {"marker": MARKERS[function], "label": LABELS[function]}
+            ax.plot(sub["flops_per_op"], sub["time_ratio"] / sub["flops_ratio"],
+                    color=COLORS[function], **host_style(style, host, index))
     ax.axhline(1.0, color="k", lw=0.9, ls="--")
     log_axes(ax)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -431,6 +448,8 @@ def _table(data):
         "page faults, grad/f": rev["faults"] / rev["faults_f"].clip(lower=1),
         "forward FLOP ratio": fwd["flops_ratio"].reindex(rev.index),
         "forward time ratio": fwd["time_ratio"].reindex(rev.index)})
+    for column in host_column(data):  # the host of the reverse-mode row
+        table.insert(0, column, rev[column])
     table = table.reset_index()
     table["function"] = table["function"].map(LABELS)  # no "_": the LaTeX table compiles
     return table
@@ -445,6 +464,22 @@ def _slopes(data):
                 fit = loglog_slope(fn["n"], fn["flops_ratio"])
                 rows.append({"function": name, "method": method, "slope": fit["slope"]})
     return pd.DataFrame(rows, columns=["function", "method", "slope"])
+
+
+# Columns of the summary table: how each is aggregated over the sizes of one function, and its
+# heading. The wall-time ratios are taken per host (``_per_function`` via pooled_and_per_host).
+SUMMARY = {"flops_min": ("flops_ratio", "min"), "flops_max": ("flops_ratio", "max"),
+           "ops": ("ops_ratio", "max"), "time_smallest": ("time_ratio", "first"),
+           "time_largest": ("time_ratio", "last")}
+SUMMARY_COLUMNS = {"function": "function", "flops_min": "FLOP ratio (min)",
+                   "flops_max": "FLOP ratio (max)", "ops": "op ratio",
+                   "time_smallest": "time ratio (smallest size)",
+                   "time_largest": "time ratio (largest size)"}
+
+
+def _per_function(rev, columns):
+    return rev.groupby("order").agg(function=("function", "first"),
+                                    **{c: SUMMARY[c] for c in columns}).reset_index()
 
 
 def report(data, directory, config):
@@ -469,13 +504,11 @@ def report(data, directory, config):
                               "marked forward; tape: residual bytes the reverse sweep keeps; "
                               "page faults per call of the gradient over those of f (f's count "
                               "floored at 1)."))
-    per_function = rev.groupby("order").agg(
-        function=("function", "first"), flops_min=("flops_ratio", "min"),
-        flops_max=("flops_ratio", "max"), ops=("ops_ratio", "max"),
-        time_smallest=("time_ratio", "first"), time_largest=("time_ratio", "last"))
+    per_function = pooled_and_per_host(rev, _per_function, ("flops_min", "flops_max", "ops"),
+                                       ("time_smallest", "time_largest"), on=("order",))
+    per_function = per_function.drop(columns="order")
     per_function["function"] = per_function["function"].map(LABELS)
-    per_function.columns = ["function", "FLOP ratio (min)", "FLOP ratio (max)", "op ratio",
-                            "time ratio (smallest size)", "time ratio (largest size)"]
+    per_function = per_function.rename(columns=SUMMARY_COLUMNS)
     t2 = write_table(per_function, directory / "tables", "summary",
                      caption=("Per function: range of the FLOP ratio, largest op ratio, and "
                               "wall-time ratio at the smallest and the largest size."))
@@ -517,43 +550,8 @@ def _findings(data, rev, fwd, slopes):
          f"{rev['ops_ratio'].max():.2f} (largest: {LABELS[worst_ops.function]}), identical "
          f"at every size of a function: the recorded program does not depend on n."),
     ]
-    first = rev.groupby("order").first()
-    last = rev.groupby("order").last()
-    pairs = ", ".join(f"{LABELS[a.function]} {a.time_ratio:.1f} → {b.time_ratio:.1f}"
-                      for a, b in zip(first.itertuples(), last.itertuples()))
-    findings.append(f"Wall-time ratio, smallest → largest size: {pairs}.")
-    slow = first.loc[first["time_ratio"].idxmax()]
-    findings.append(
-        f"Overhead-bound: at the smallest sizes the time ratio reaches {slow.time_ratio:.0f} "
-        f"({LABELS[slow.function]}, {_size_label(slow.function, slow['size'])}, "
-        f"{slow.flops_per_op:.0f} FLOPs per primitive of f) for a FLOP ratio of "
-        f"{slow.flops_ratio:.2f}: recording and sweeping an operation costs microseconds of "
-        f"Python whatever its size, so small operations are all overhead.")
-    matrix = last[last["function"].isin(["logdet", "solve", "inv_trace"])]
-    if not matrix.empty:
-        under = [LABELS[r.function] for r in matrix.itertuples() if r.time_ratio < r.flops_ratio]
-        text = (f"Largest matrices ({matrix['flops_per_op'].min():.2g} or more FLOPs per "
-                f"primitive of f): time vs FLOP ratio " + ", ".join(
-                    f"{LABELS[r.function]} {r.time_ratio:.2f} vs {r.flops_ratio:.2f}"
-                    for r in matrix.itertuples()))
-        if under:
-            text += (f"; below the FLOP ratio for {', '.join(under)}: LAPACK's LU, its "
-                     f"triangular solves and BLAS-3 matrix products run at different FLOP "
-                     f"rates, so a FLOP is not a unit of time")
-        findings.append(text + ".")
-    big = last[last["function"].isin(["polynomial", "rosenbrock", "ode_rk4"])]
-    if not big.empty:
-        text = ("Largest elementwise problems: time vs FLOP ratio " + ", ".join(
-            f"{LABELS[r.function]} ({_size_label(r.function, r.size)}) {r.time_ratio:.1f} vs "
-            f"{r.flops_ratio:.2f}" for r in big.itertuples()))
-        if big["faults"].max() >= 10:
-            text += ("; minor page faults per call, gradient vs f: " + ", ".join(
-                f"{LABELS[r.function]} {r.faults:.0f} vs {r.faults_f:.0f}"
-                for r in big.itertuples()) +
-                ". Every intermediate is kept for the reverse sweep in freshly allocated "
-                "memory, so the gradient moves (and first-touches) far more memory than f; the "
-                "FLOP count does not see this, Griewank & Walther's MOVES would")
-        findings.append(text + ".")
+    for describe in (_time_range, _overhead_bound, _largest_matrices, _largest_elementwise):
+        findings += findings_per_host(rev, describe)
     logdet = rev[rev["function"] == "logdet"]
     if not logdet.empty:
         findings.append(
@@ -577,3 +575,57 @@ def _findings(data, rev, fwd, slopes):
         f"direction, relative error ≤ {rev['error'].max():.1e}"
         + (f"; forward against reverse ≤ {fwd['error'].max():.1e}." if not fwd.empty else "."))
     return findings
+
+
+# Findings that compare wall time across sizes or functions, each from the rows of one host.
+
+def _time_range(rev):
+    first, last = rev.groupby("order").first(), rev.groupby("order").last()
+    pairs = ", ".join(f"{LABELS[a.function]} {a.time_ratio:.1f} → {b.time_ratio:.1f}"
+                      for a, b in zip(first.itertuples(), last.itertuples()))
+    return f"Wall-time ratio, smallest → largest size: {pairs}."
+
+
+def _overhead_bound(rev):
+    first = rev.groupby("order").first()
+    slow = first.loc[first["time_ratio"].idxmax()]
+    return (f"Overhead-bound: at the smallest sizes the time ratio reaches {slow.time_ratio:.0f} "
+            f"({LABELS[slow.function]}, {_size_label(slow.function, slow['size'])}, "
+            f"{slow.flops_per_op:.0f} FLOPs per primitive of f) for a FLOP ratio of "
+            f"{slow.flops_ratio:.2f}: recording and sweeping an operation costs microseconds of "
+            f"Python whatever its size, so small operations are all overhead.")
+
+
+def _largest_matrices(rev):
+    last = rev.groupby("order").last()
+    matrix = last[last["function"].isin(["logdet", "solve", "inv_trace"])]
+    if matrix.empty:
+        return None
+    under = [LABELS[r.function] for r in matrix.itertuples() if r.time_ratio < r.flops_ratio]
+    text = (f"Largest matrices ({matrix['flops_per_op'].min():.2g} or more FLOPs per "
+            f"primitive of f): time vs FLOP ratio " + ", ".join(
+                f"{LABELS[r.function]} {r.time_ratio:.2f} vs {r.flops_ratio:.2f}"
+                for r in matrix.itertuples()))
+    if under:
+        text += (f"; below the FLOP ratio for {', '.join(under)}: LAPACK's LU, its "
+                 f"triangular solves and BLAS-3 matrix products run at different FLOP "
+                 f"rates, so a FLOP is not a unit of time")
+    return text + "."
+
+
+def _largest_elementwise(rev):
+    last = rev.groupby("order").last()
+    big = last[last["function"].isin(["polynomial", "rosenbrock", "ode_rk4"])]
+    if big.empty:
+        return None
+    text = ("Largest elementwise problems: time vs FLOP ratio " + ", ".join(
+        f"{LABELS[r.function]} ({_size_label(r.function, r.size)}) {r.time_ratio:.1f} vs "
+        f"{r.flops_ratio:.2f}" for r in big.itertuples()))
+    if big["faults"].max() >= 10:
+        text += ("; minor page faults per call, gradient vs f: " + ", ".join(
+            f"{LABELS[r.function]} {r.faults:.0f} vs {r.faults_f:.0f}"
+            for r in big.itertuples()) +
+            ". Every intermediate is kept for the reverse sweep in freshly allocated "
+            "memory, so the gradient moves (and first-touches) far more memory than f; the "
+            "FLOP count does not see this, Griewank & Walther's MOVES would")
+    return text + "."

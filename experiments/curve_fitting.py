@@ -38,6 +38,7 @@ import pandas as pd
 import admodes as ad
 import admodes.numpy as anp
 from admodes import optim
+from experiments.harness.hosts import findings_per_host, pooled_and_per_host
 from experiments.harness.records import thin_curve, unthin_curve
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import PAGE_WIDTH, figure, save
@@ -383,7 +384,9 @@ def _adaptive_figure(data, directory):
 
 def _cost_figure(costs, directory):
     fig, (ax_flops, ax_time) = figure(PAGE_WIDTH, 2.2, ncols=2, layout="constrained")
-    labels = [ENGINE_LABEL[e] for e in costs.engine]
+    hosts = costs["host"] if "host" in costs else [None] * len(costs)
+    labels = [ENGINE_LABEL[e] + ("" if h is None or pd.isna(h) else f" [{h}]")
+              for e, h in zip(costs.engine, hosts)]
     colors = {"reverse": "tab:red", "forward": "tab:blue", SINGLE_PASS: "lightsteelblue"}
     bar_colors = [colors[e] for e in costs.engine]
     ax_flops.barh(labels, costs["flops_ratio"], color=bar_colors)
@@ -400,17 +403,36 @@ def _cost_figure(costs, directory):
     return "cost_per_step"
 
 
+# How engine_costs aggregates each column over an engine's rows.
+ENGINE_COST = {"flops_step": ("flops_step", "first"), "ops_step": ("ops_step", "first"),
+               "flops_f": ("flops_f", "first"), "time_step": ("time_step", "median"),
+               "time_f": ("time_f", "median"), "time_ratio": ("time_ratio", "median")}
+
+
+def _engine_costs(data, columns):
+    return data.groupby("engine", sort=False).agg(
+        **{c: ENGINE_COST[c] for c in columns}).reset_index()
+
+
 def engine_costs(data):
-    """Cost of one gradient per engine (FLOPs and ops deterministic; times and the time ratio
-    to L: medians over the engine's rows, each ratio taken within one row)."""
+    """Cost of one gradient per engine (FLOPs and ops deterministic, over all rows; times and
+    the time ratio to L: medians over the engine's rows of one host, each ratio taken within
+    one row; with several hosts an engine has one row per host, ``harness.hosts``)."""
     data = data.assign(time_ratio=data["time_step"] / data["time_f"])
-    costs = data.groupby("engine", sort=False).agg(
-        flops_step=("flops_step", "first"), ops_step=("ops_step", "first"),
-        flops_f=("flops_f", "first"), time_step=("time_step", "median"),
-        time_f=("time_f", "median"), time_ratio=("time_ratio", "median")).reset_index()
+    costs = pooled_and_per_host(data, _engine_costs, ("flops_step", "ops_step", "flops_f"),
+                                ("time_step", "time_f", "time_ratio"), on=("engine",))
     costs["flops_ratio"] = costs["flops_step"] / costs["flops_f"]
     order = [e for e in (*ENGINES, SINGLE_PASS) if e in set(costs.engine)]
     return costs.set_index("engine").loc[order].reset_index()
+
+
+def _cost_finding(rows):
+    """The cost of one gradient per engine, times from one host's rows."""
+    c = engine_costs(rows).set_index("engine")
+    return ("Cost of one gradient relative to L: " + "; ".join(
+        f"{ENGINE_LABEL[e]} {c.loc[e, 'flops_ratio']:.3g}× FLOPs, "
+        f"{c.loc[e, 'time_ratio']:.3g}× time ({c.loc[e, 'time_step'] * 1e6:.0f} µs)"
+        for e in c.index) + f" — forward mode pays for the {DEGREE + 1} input directions.")
 
 
 def report(data, directory, config):
@@ -493,12 +515,7 @@ def report(data, directory, config):
             + ". Where the iteration contracts the differences stay at rounding level; where "
             "it oscillates without converging (a stalled constant-step adaptive method) it "
             "amplifies them.")
-    c = costs.set_index("engine")
-    findings.append(
-        "Cost of one gradient relative to L: " + "; ".join(
-            f"{ENGINE_LABEL[e]} {c.loc[e, 'flops_ratio']:.3g}× FLOPs, "
-            f"{c.loc[e, 'time_ratio']:.3g}× time ({c.loc[e, 'time_step'] * 1e6:.0f} µs)"
-            for e in c.index) + f" — forward mode pays for the {DEGREE + 1} input directions.")
+    findings += findings_per_host(data, _cost_finding)
     findings.append(
         f"Input scaling: κ(VᵀV) = {scaling[(-1, 1)]:.3g} on [−1, 1], "
         f"{scaling[(0, 1)]:.3g} on [0, 1], {scaling[(0, 10)]:.3g} on [0, 10] (same draws "

@@ -41,6 +41,7 @@ import admodes.numpy as anp
 from admodes import optim
 from admodes import tree as tree_util
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.hosts import by_host, host_column, host_handles, host_style
 from experiments.harness.records import thin_curve, unthin_curve
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
@@ -306,6 +307,7 @@ def _training_figure(train, directory):
     palette = {k: c for k, c in zip(ks, ("tab:blue", "tab:green", "tab:purple"))}
     lrs = {k: sorted(forward[forward.directions == k].learning_rate) for k in ks}
     bp_lrs = sorted(train[train.method == "backprop"].learning_rate)
+    hosts = [host for host, _ in by_host(train) if host is not None]
     for _, row in train.iterrows():
         t, losses = curve(row)
         finite = np.isfinite(losses)
@@ -319,10 +321,17 @@ def _training_figure(train, directory):
                      "alpha": 0.4 + 0.6 * (rank + 1) / len(lrs[row.directions]),
                      "linestyle": ("-", "--", ":")[rank % 3]}
         label = _label(row) + ("" if finite.all() else " (diverged)")
+        if hosts:  # one marker per host on the time axis, whose curves compare within a host
+            host = row.host
+            time_style = dict(host_style(style, host, hosts.index(host)), markevery=0.1,
+                              label=f"{label} [{host}]")
         xs = (t, t * row.flops_step, t * row.time_step)
         for i, (ax, x) in enumerate(zip(axes, xs)):
             keep = finite & (x > 0) if i else finite  # cost axes are logarithmic
-            ax.plot(x[keep], losses[keep], label=label, **style)
+            if i == 2 and hosts:
+                ax.plot(x[keep], losses[keep], **time_style)
+            else:
+                ax.plot(x[keep], losses[keep], label=label, **style)
     for ax, xlabel, title in zip(axes, ("step", "FLOPs (admodes.cost)", "time (s, estimated)"),
                                  ("(a) per step", "(b) per FLOP", "(c) per second")):
         ax.set_yscale("log")
@@ -332,7 +341,9 @@ def _training_figure(train, directory):
         ax.set_title(title)
     axes[0].set_ylabel("training loss (MSE)")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    extra = host_handles(train)
+    fig.legend(handles + extra, labels + [h.get_label() for h in extra],
+               loc="outside lower center", ncols=3, frameon=False)
     save(fig, directory / "figures", "training")
     return "training"
 
@@ -366,6 +377,9 @@ def training_findings(summary, target, config):
         if pd.isna(r.steps_to_target):
             return f"never (final loss {r.final_loss:.3g})"
         flops = r.flops_to_target / cheapest_bp.flops_to_target
+        if r.get("host") != cheapest_bp.get("host"):  # times compare only within one host
+            return (f"step {int(r.steps_to_target)}, {flops:.3g}× the FLOPs (no time ratio: "
+                    f"timed on `{r.host}`, that backprop run on `{cheapest_bp.host}`)")
         seconds = r.time_to_target / cheapest_bp.time_to_target
         return f"step {int(r.steps_to_target)}, {flops:.3g}× the FLOPs and {seconds:.3g}× the time"
     reached = fwd[fwd.flops_to_target.notna()]
@@ -392,8 +406,9 @@ def training_findings(summary, target, config):
 def report(data, directory, config):
     var = data[data.part == "variance"]
     train = data[data.part == "training"].copy()
-    for column in ("time_step", "time_f"):  # one time per (method, K): less machine noise
-        train[column] = train.groupby(["method", "directions"])[column].transform("median")
+    for column in ("time_step", "time_f"):  # one time per (method, K, host): less noise
+        train[column] = train.groupby(["method", "directions", *host_column(train)])[
+            column].transform("median")
     figures, tables, findings = [], [], []
     if not var.empty:
         fits = variance_fits(var)
@@ -421,7 +436,8 @@ def report(data, directory, config):
             f"∇f·v agrees with the reverse-mode gradient to {var.jvp_error.max():.1e} "
             f"(relative to ‖∇f‖√n).")
     if not train.empty:
-        summary = train[["method", "n", "directions", "learning_rate", "steps", "final_loss",
+        summary = train[["method", *host_column(train), "n", "directions", "learning_rate",
+                         "steps", "final_loss",
                          "min_loss", "flops_step", "flops_f", "time_step", "time_f"]].copy()
         summary["flops_per_step_over_f"] = summary["flops_step"] / summary["flops_f"]
         summary["time_per_step_over_f"] = summary["time_step"] / summary["time_f"]
@@ -434,7 +450,8 @@ def report(data, directory, config):
         figures.append((("Training loss of the MLP under SGD with backprop gradients and with "
                          "forward gradients (K directions, several learning rates) against "
                          "(a) steps, (b) FLOPs counted by admodes.cost, (c) wall time = steps × "
-                         "median time per step (over the runs of the same method and K); "
+                         "median time per step (over the runs of the same method and K on one "
+                         "host); "
                          "diverged runs are not drawn"), _training_figure(train, directory)))
         t2 = write_table(summary, directory / "tables", "training",
                          caption=(f"Training runs: final and lowest loss (inf: diverged), FLOPs "

@@ -26,6 +26,7 @@ import admodes.numpy as anp
 from admodes import nn
 from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import crossover, loglog_slope
+from experiments.harness.hosts import by_host, findings_per_host, host_column, pooled_and_per_host
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
@@ -112,8 +113,7 @@ def measure(point, config):
 
 # -- the report ---------------------------------------------------------------------------------
 
-def slopes(data: pd.DataFrame) -> pd.DataFrame:
-    """Log-log slopes of each cost ratio against n (at the smallest m) and m (smallest n)."""
+def _slopes(data: pd.DataFrame, measures) -> pd.DataFrame:
     rows = []
     for family, fam in data.groupby("family"):
         axes = [("n", fam["m"] == fam["m"].min())]
@@ -126,12 +126,21 @@ def slopes(data: pd.DataFrame) -> pd.DataFrame:
                 if sub[axis].nunique() < 2:
                     continue
                 row = {"family": family, "versus": axis, "method": method}
-                for measure_name in ("flops_ratio", "ops_ratio", "time_ratio"):
+                for measure_name in measures:
                     fit = loglog_slope(sub[axis], sub[measure_name])
                     row[f"{measure_name}_slope"] = fit["slope"]
                     row[f"{measure_name}_ci"] = (fit["ci_high"] - fit["ci_low"]) / 2
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def slopes(data: pd.DataFrame) -> pd.DataFrame:
+    """Log-log slopes of each cost ratio against n (at the smallest m) and m (smallest n).
+
+    FLOP and op ratios are fitted over all rows, the time ratio per host (``harness.hosts``).
+    """
+    return pooled_and_per_host(data, _slopes, ("flops_ratio", "ops_ratio"), ("time_ratio",),
+                               on=("family", "versus", "method"))
 
 
 def _scaling_figure(data, fits, axis, directory):
@@ -174,10 +183,10 @@ def _heatmap(data, directory):
     sizes = sorted(dense["n"].unique())
     fig, axes = figure(PAGE_WIDTH, 2.8, ncols=2, layout="constrained")
     for ax, (column, label) in zip(axes, [("flops", "FLOPs"), ("time", "wall time")]):
-        fwd = dense[dense["method"] == "jacfwd_vec"].pivot(index="m", columns="n", values=column)
-        rev = dense[dense["method"] == "jacrev_vec"].pivot(index="m", columns="n", values=column)
-        ratio = np.log10((fwd / rev).loc[sizes, sizes].to_numpy(dtype=float))
-        limit = np.nanmax(np.abs(ratio))
+        ratio = np.log10(_forward_over_reverse(dense, column).reindex(
+            index=sizes, columns=sizes).to_numpy(dtype=float))
+        finite = np.abs(ratio[np.isfinite(ratio)])
+        limit = finite.max() if finite.size else 1.0
         image = ax.imshow(ratio, origin="lower", cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])
         ax.set_yticks(range(len(sizes)), [str(s) for s in sizes])
@@ -193,19 +202,55 @@ def _heatmap(data, directory):
     return "crossover_heatmap"
 
 
-def _crossovers(data):
-    """For each m of the dense family, the n where vector-mode forward and reverse cost the same."""
-    dense = data[data["family"] == "dense"]
+def _forward_over_reverse(dense, column):
+    """cost(jacfwd_vec) / cost(jacrev_vec) over the (m, n) grid; for ``time`` only where both
+    points ran on one host (blank elsewhere)."""
+    groups = [(None, dense)] if column != "time" else by_host(dense)
+    ratio = None
+    for _, rows in groups:
+        fwd = rows[rows["method"] == "jacfwd_vec"].pivot(index="m", columns="n", values=column)
+        rev = rows[rows["method"] == "jacrev_vec"].pivot(index="m", columns="n", values=column)
+        ratio = fwd / rev if ratio is None else ratio.combine_first(fwd / rev)
+    return ratio
+
+
+def _crossover_rows(dense, columns):
     rows = []
     for m, sub in dense.groupby("m"):
         fwd = sub[sub["method"] == "jacfwd_vec"].set_index("n").sort_index()
         rev = sub[sub["method"] == "jacrev_vec"].set_index("n").sort_index()
         row = {"m": m}
-        for column in ("flops", "time"):
+        for column in columns:
             ratio = fwd[column] / rev[column]
             row[f"crossover_n_{column}"] = crossover(ratio.index, ratio.to_numpy())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _crossovers(data):
+    """For each m of the dense family, the n where vector-mode forward and reverse cost the same
+    (in FLOPs over all rows, in time per host)."""
+    dense = data[data["family"] == "dense"]
+    return pooled_and_per_host(dense, _crossover_rows, ("flops",), ("time",), on=("m",))
+
+
+def _slope(fits, family, axis, method, column):
+    row = fits[(fits.family == family) & (fits.versus == axis) & (fits.method == method)]
+    if row.empty or pd.isna(row[column + "_slope"].iloc[0]):
+        return "n/a"
+    return f"{row[column + '_slope'].iloc[0]:.2f} ± {row[column + '_ci'].iloc[0]:.2f}"
+
+
+def _time_slopes(rows):
+    """The wall-time finding for rows of one host (None if it measured no dense point)."""
+    if not (rows["family"] == "dense").any():
+        return None
+    fits = _slopes(rows, ("time_ratio",))
+    methods = (("forward 1/pass", "jacfwd_1"), ("forward vector mode", "jacfwd_vec"),
+               ("reverse vector mode", "jacrev_vec"))
+    return "Wall-time ratio vs n, dense: " + ", ".join(
+        f"{label} {_slope(fits, 'dense', 'n', method, 'time_ratio')}"
+        for label, method in methods) + "."
 
 
 def report(data, directory, config):
@@ -216,42 +261,39 @@ def report(data, directory, config):
                ("Cost relative to f versus the number of outputs m",
                 _scaling_figure(data, fits, "m", directory))]
     if "dense" in set(data["family"]):
-        figures.append((("Forward/reverse cost ratio over the (n, m) grid, dense family; "
-                        "red: reverse mode is cheaper, blue: forward mode is"), _heatmap(data,
-                                                                                        directory)))
-    table_fits = fits[["family", "versus", "method", "flops_ratio_slope", "flops_ratio_ci",
-                       "time_ratio_slope", "time_ratio_ci"]]
+        caption = ("Forward/reverse cost ratio over the (n, m) grid, dense family; red: "
+                   "reverse mode is cheaper, blue: forward mode is")
+        if len(by_host(data)) > 1:
+            caption += "; wall time only where both points ran on one host"
+        figures.append((caption, _heatmap(data, directory)))
+    table_fits = fits[["family", "versus", "method", *host_column(data), "flops_ratio_slope",
+                       "flops_ratio_ci", "time_ratio_slope", "time_ratio_ci"]]
     t1 = write_table(table_fits, directory / "tables", "slopes",
                      caption="Log-log slopes of cost(J)/cost(f) (± half-width of the 95% CI).")
     cross = _crossovers(data)
     t2 = write_table(cross, directory / "tables", "crossovers",
                      caption="Inputs n at which forward and reverse vector mode cost the same "
                              "(dense family), per number of outputs m; empty: no crossing.")
-    summary = data[["family", "n", "m", "method", "flops_ratio", "ops_ratio", "time_ratio",
+    summary = data[["family", "n", "m", "method", *host_column(data), "flops_ratio", "ops_ratio", "time_ratio",
                     "max_abs_error"]]
     t3 = write_table(summary, directory / "tables", "ratios",
                      caption="Cost of the Jacobian relative to one evaluation of f.")
 
-    def slope(family, axis, method, col="flops_ratio"):
-        row = fits[(fits.family == family) & (fits.versus == axis) & (fits.method == method)]
-        if row.empty:
-            return "n/a"
-        return f"{row[col + '_slope'].iloc[0]:.2f} ± {row[col + '_ci'].iloc[0]:.2f}"
+    def slope(family, axis, method):
+        return _slope(fits, family, axis, method, "flops_ratio")
 
     findings = [
         (f"Dense family, FLOPs(J)/FLOPs(f) vs n: forward (1 direction/pass) slope "
         f"{slope('dense', 'n', 'jacfwd_1')}, reverse (1 row/sweep) slope "
         f"{slope('dense', 'n', 'jacrev_1')}; vs m: forward {slope('dense', 'm', 'jacfwd_1')}, "
         f"reverse {slope('dense', 'm', 'jacrev_1')} (theory: 1, 0, 0, 1)."),
-        (f"Wall-time ratio vs n, dense: forward 1/pass {slope('dense', 'n', 'jacfwd_1', 'time_ratio')},"
-        f" forward vector mode {slope('dense', 'n', 'jacfwd_vec', 'time_ratio')}, reverse vector "
-        f"mode {slope('dense', 'n', 'jacrev_vec', 'time_ratio')}."),
+        *findings_per_host(data, _time_slopes),
         (f"Largest deviation of any Jacobian from reverse mode's: AD methods "
         f"{data[data.method != 'fd']['max_abs_error'].max():.1e}, central differences "
         f"{data[data.method == 'fd']['max_abs_error'].max():.1e}."),
     ]
     if not cross.empty:
-        values = cross.dropna(subset=["crossover_n_flops"])
+        values = cross.dropna(subset=["crossover_n_flops"]).drop_duplicates("m")
         if not values.empty:
             findings.append("FLOP crossover of vector modes (dense): " + ", ".join(
                 f"m={int(r.m)}: n≈{r.crossover_n_flops:.0f}" for r in values.itertuples()) + ".")

@@ -56,6 +56,15 @@ import admodes as ad
 from admodes import ode
 from admodes.ode import checkpointing, discrete, problems
 from experiments.harness.fitting import crossover, loglog_slope
+from experiments.harness.hosts import (
+    by_host,
+    findings_per_host,
+    host_column,
+    host_handles,
+    host_style,
+    on_host,
+    pooled_and_per_host,
+)
 from experiments.harness.memory import traced_peak
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
@@ -425,14 +434,13 @@ def with_ratios(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def cost_fits(cost: pd.DataFrame) -> pd.DataFrame:
-    """Log-log slope of the time and FLOP ratios against p, per family and method."""
+def _cost_fits(cost, columns):
     rows = []
     for (family, method), group in cost.groupby(["problem", "method"], sort=False):
         if group["p"].nunique() < 3:
             continue
         row = {"problem": family, "method": method, "points": len(group)}
-        for column in ("time_ratio", "flops_ratio", "flops"):
+        for column in columns:
             values = group[column].dropna()
             row[f"{column}_slope"] = (loglog_slope(group.loc[values.index, "p"], values)["slope"]
                                       if len(values) >= 3 else math.nan)
@@ -440,8 +448,20 @@ def cost_fits(cost: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def crossovers(cost: pd.DataFrame) -> pd.DataFrame:
-    """p where each adjoint overtakes forward sensitivities (forward / adjoint crosses 1)."""
+def cost_fits(cost: pd.DataFrame) -> pd.DataFrame:
+    """Log-log slope of the time and FLOP ratios against p, per family and method: the time
+    ratio per host (``harness.hosts``), FLOPs over all rows."""
+    fits = pooled_and_per_host(cost, _cost_fits, ("flops_ratio", "flops"), ("time_ratio",),
+                               on=("problem", "method"))
+    return fits[_ordered(fits, ("time_ratio_slope", "flops_ratio_slope", "flops_slope"))]
+
+
+def _ordered(table, values):
+    """``table``'s key columns (and ``host``), then ``values`` in that order."""
+    return [c for c in table.columns if c not in values] + [c for c in values if c in table]
+
+
+def _crossovers(cost, columns):
     rows = []
     for family, group in cost.groupby("problem", sort=False):
         group = group.sort_values("p")
@@ -452,7 +472,7 @@ def crossovers(cost: pd.DataFrame) -> pd.DataFrame:
             if len(common) < 2:
                 continue
             row = {"problem": family, "adjoint": method}
-            for column in ("time", "flops"):
+            for column in columns:
                 ratio = forward.loc[common, column] / adjoint.loc[common, column]
                 p_star = crossover(common, ratio)
                 row[f"{column}_crossover_p"] = math.nan if p_star is None else p_star
@@ -460,6 +480,16 @@ def crossovers(cost: pd.DataFrame) -> pd.DataFrame:
                 row[f"{column}_forward_over_adjoint_at_max_p"] = float(ratio.iloc[-1])
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def crossovers(cost: pd.DataFrame) -> pd.DataFrame:
+    """p where each adjoint overtakes forward sensitivities (forward / adjoint crosses 1): in
+    time from the points of one host (``harness.hosts``), in FLOPs from all points."""
+    cross = pooled_and_per_host(cost, _crossovers, ("flops",), ("time",),
+                                on=("problem", "adjoint"))
+    return cross[_ordered(cross, [f"{column}_{what}" for column in ("time", "flops") for what in
+                                  ("crossover_p", "forward_over_adjoint_at_min_p",
+                                   "forward_over_adjoint_at_max_p")])]
 
 
 def _cost_figure(cost, directory):
@@ -471,15 +501,19 @@ def _cost_figure(cost, directory):
         for row, (column, label) in enumerate((("time_ratio", "gradient / plain solve (time)"),
                                                ("flops", "admodes FLOPs of one gradient"))):
             ax = axes[row][col]
-            for method, part in group.groupby("method", sort=False):
-                part = part.sort_values("p")
-                ax.plot(part["p"], part[column], **STYLE[method])
+            hosts = by_host(group) if column == "time_ratio" else [(None, group)]
+            for index, (host, rows) in enumerate(hosts):
+                for method, part in rows.groupby("method", sort=False):
+                    part = part.sort_values("p")
+                    ax.plot(part["p"], part[column], **host_style(STYLE[method], host, index))
             log_axes(ax)
             ax.set_xlabel("p (parameters)")
             ax.set_ylabel(label)
             ax.set_title(f"({'ab'[row]}{col + 1}) {FAMILY[family]}")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False)
+    handles, labels = axes[1][0].get_legend_handles_labels()  # methods (FLOPs row)
+    hosts = host_handles(cost)
+    fig.legend(handles + hosts, labels + [h.get_label() for h in hosts],
+               loc="outside lower center", ncols=4, frameon=False)
     save(fig, directory / "figures", "cost_vs_p")
     return "cost_vs_p"
 
@@ -566,9 +600,24 @@ def _fmt_crossover(c, column):
     """The crossover p, or on which side of the sweep it lies."""
     if not pd.isna(c[f"{column}_crossover_p"]):
         return f"p ≈ {c[f'{column}_crossover_p']:.0f}"
+    if pd.isna(c[f"{column}_forward_over_adjoint_at_min_p"]):
+        return "n/a (fewer than two common p on one host)"
     if c[f"{column}_forward_over_adjoint_at_min_p"] > 1:
         return "p below the sweep (the adjoint wins everywhere)"
     return "p above the sweep (forward wins everywhere)"
+
+
+def _target_findings(target):
+    """The issue #5 targets, each gradient time beside the peer's from the same host."""
+    peer = target[target.method == PEER]
+    peer_ms = (f"{1e3 * peer['time'].iloc[0]:.1f} ms measured"
+               if not peer.empty and peer["status"].iloc[0] == "ok"
+               else "about 26 ms quoted by issue #5, not measured")
+    return [f"Target (neural ODE, p = {int(r['p'])}, 1e-6): {r['method']} gradient "
+            f"{1e3 * r['time']:.1f} ms = {r['time_ratio']:.1f}× its plain solve "
+            f"({1e3 * r['time_solve']:.2f} ms; target ≤ 6×), relative error "
+            f"{r['error']:.1e}; torchdiffeq's adjoint: {peer_ms}."
+            for _, r in target[target.method != PEER].iterrows()]
 
 
 def report(data, directory, config):
@@ -580,7 +629,7 @@ def report(data, directory, config):
         figures.append((("Cost of one gradient relative to one plain solve with the same solver "
                         "versus the number of parameters p: wall time (top) and admodes FLOPs "
                         "(bottom)"), _cost_figure(cost, directory)))
-        table = cost[["problem", "method", "solver_used", "p", "time", "time_solve",
+        table = cost[["problem", "method", "solver_used", "p", *host_column(cost), "time", "time_solve",
                       "time_ratio", "flops_ratio"]]
         tables.append(("Cost by method and p", write_table(
             table, directory / "tables", "cost", caption=(
@@ -596,10 +645,10 @@ def report(data, directory, config):
             for _, f in fits.iterrows():
                 in_flops = ("" if np.isnan(f["flops_ratio_slope"]) else  # solve counted no op
                             f" and p^{f['flops_ratio_slope']:.2f} in FLOPs")
-                findings.append(
+                findings.append(on_host(f.get("host"), (
                     f"{FAMILY.get(f['problem'], f['problem'])}, {f['method']}: gradient/solve "
                     f"ratio ∝ p^{f['time_ratio_slope']:.2f} in time{in_flops}; gradient FLOPs ∝ "
-                    f"p^{f['flops_slope']:.2f}.")
+                    f"p^{f['flops_slope']:.2f}.")))
         if not cross.empty:
             tables.append(("Crossovers", write_table(
                 cross, directory / "tables", "crossover", caption=(
@@ -608,13 +657,13 @@ def report(data, directory, config):
                     "forward/adjoint at the smallest and largest p.")
             )["markdown"], "crossover"))
             for _, c in cross.iterrows():
-                findings.append(
+                findings.append(on_host(c.get("host"),
                     f"Crossover on the {FAMILY.get(c['problem'], c['problem'])}: the "
                     f"{c['adjoint']} adjoint overtakes forward sensitivities at "
                     f"{_fmt_crossover(c, 'time')} in time and {_fmt_crossover(c, 'flops')} in "
                     f"FLOPs; at the largest p forward costs "
                     f"{c['time_forward_over_adjoint_at_max_p']:.3g}× the adjoint in time "
-                    f"(Ma et al. 2021: forward wins below roughly 100 parameters).")
+                    f"(Ma et al. 2021: forward wins below roughly 100 parameters)."))
     accuracy = data[data.part == "accuracy"]
     if not accuracy.empty:
         figures.append((("Relative error of the gradient against the reference (forward "
@@ -696,16 +745,7 @@ def report(data, directory, config):
                 "and one plain solve (ms), their ratio (target ≤ 6 for the discrete and "
                 "interpolating adjoints) and the relative error against the reference."))[
             "markdown"], "targets"))
-        peer = target[target.method == PEER]
-        peer_ms = (f"{1e3 * peer['time'].iloc[0]:.1f} ms measured"
-                   if not peer.empty and peer["status"].iloc[0] == "ok"
-                   else "about 26 ms quoted by issue #5, not measured")
-        for _, r in target[target.method != PEER].iterrows():
-            findings.append(
-                f"Target (neural ODE, p = {int(r['p'])}, 1e-6): {r['method']} gradient "
-                f"{1e3 * r['time']:.1f} ms = {r['time_ratio']:.1f}× its plain solve "
-                f"({1e3 * r['time_solve']:.2f} ms; target ≤ 6×), relative error "
-                f"{r['error']:.1e}; torchdiffeq's adjoint: {peer_ms}.")
+        findings += findings_per_host(target, _target_findings)
     setup = (f"Gradients by admodes.ode.gradient; default solvers: dopri5 (discrete), RK45 "
              f"(continuous methods), and rosenbrock / BDF on stiff problems (heat). Cost sweep: "
              f"neural ODE dim ∈ {config['cost_sizes'].get('neural')} (p = dim² + dim), heat n ∈ "

@@ -46,6 +46,7 @@ import admodes as ad
 import admodes.numpy as anp
 from admodes import ode, optim
 from admodes.ode import problems
+from experiments.harness.hosts import host_column, on_host
 from experiments.reporting.figures import COLUMN_WIDTH, PAGE_WIDTH, figure, save
 from experiments.reporting.tables import write_table
 
@@ -274,7 +275,7 @@ def report(data, directory, config):
                      caption=("True, starting and fitted rates with linearized standard errors "
                               "(SE) and z = (fitted − true)/SE, per optimizer and gradient "
                               "method."), float_format="{:.4g}")
-    runs = data[["optimizer", "method", "evaluations", "time", "time_per_gradient",
+    runs = data[["optimizer", "method", *host_column(data), "evaluations", "time", "time_per_gradient",
                  "loss_start", "loss_final", "residual_variance", "noise_variance"]]
     t2 = write_table(runs, directory / "tables", "runs",
                      caption=("Gradient evaluations, wall time (s), time per gradient (s), "
@@ -290,12 +291,13 @@ def report(data, directory, config):
         zs = [abs(run[f"{name}_z"]) for name in PARAM_NAMES]
         fitted = ", ".join(f"{name} {run[f'{name}_fit']:.4f} ± {run[f'{name}_se']:.4f} (true "
                            f"{run[f'{name}_true']:g})" for name in PARAM_NAMES)
-        findings.append(
+        host = run["host"] if host_column(data) else None  # whose clock timed this run
+        findings.append(on_host(host,
             f"{STYLE[run['optimizer']]['label']} with the {run['method']} gradient: {fitted}; "
             f"max |z| = {max(zs):.2f} after {int(run['evaluations'])} gradient evaluations "
             f"({run['time']:.2f} s, {1e3 * run['time_per_gradient']:.1f} ms each); loss "
             f"{run['loss_start']:.3g} → {run['loss_final']:.4g} (s² = "
-            f"{run['residual_variance']:.4g} vs σ² = {run['noise_variance']:.4g}).")
+            f"{run['residual_variance']:.4g} vs σ² = {run['noise_variance']:.4g})."))
     fits = data[[f"{name}_fit" for name in PARAM_NAMES]].to_numpy()
     spread = np.max(np.abs(fits - fits[0]) / np.abs(fits[0]))
     findings.append(f"All runs agree on the estimate to a relative {spread:.1e} (same least-"

@@ -45,6 +45,13 @@ import admodes as ad
 import admodes.numpy as anp
 from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.hosts import (
+    by_host,
+    findings_per_host,
+    host_column,
+    host_style,
+    pooled_and_per_host,
+)
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
@@ -161,8 +168,7 @@ def measure(point, config):
 
 # -- the report ---------------------------------------------------------------------------------
 
-def slopes(data: pd.DataFrame) -> pd.DataFrame:
-    """Log-log slope (95% CI) of each cost ratio against n, per method."""
+def _slopes(data: pd.DataFrame, measures) -> pd.DataFrame:
     rows = []
     for method in METHODS:
         sub = data[data["method"] == method]
@@ -170,7 +176,7 @@ def slopes(data: pd.DataFrame) -> pd.DataFrame:
             continue
         row = {"method": method, "n_min": int(sub["n"].min()), "n_max": int(sub["n"].max()),
                "points": len(sub)}
-        for column in ("flops_ratio", "ops_ratio", "time_ratio"):
+        for column in measures:
             if sub[column].nunique() == 1:  # an exactly constant count: slope 0, no error
                 row[f"{column}_slope"], row[f"{column}_ci"] = 0.0, 0.0
                 continue
@@ -179,6 +185,13 @@ def slopes(data: pd.DataFrame) -> pd.DataFrame:
             row[f"{column}_ci"] = (fit["ci_high"] - fit["ci_low"]) / 2
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def slopes(data: pd.DataFrame) -> pd.DataFrame:
+    """Log-log slope (95% CI) of each cost ratio against n, per method: FLOP and op ratios
+    over all rows, the time ratio per host (``harness.hosts``)."""
+    return pooled_and_per_host(data, _slopes, ("flops_ratio", "ops_ratio"), ("time_ratio",),
+                               on=("method",))
 
 
 SHORT = {"jacfwd_1": "forward 1/pass", "jacfwd_vec": "forward vector", "grad": "reverse",
@@ -198,14 +211,20 @@ def _cost_figure(data, fits, directory):
               ("time_ratio", "time(∇L) / time(L)", "(b) wall time (median of repeats)")]
     for ax, (column, ylabel, title) in zip(axes, panels):
         notes = []
-        for method in METHODS:
-            sub = data[data["method"] == method].sort_values("n")
-            if sub.empty:
-                continue
-            ax.plot(sub["n"], sub[column], **_style(method))
-            fit = fits[fits["method"] == method]
-            if not fit.empty:
-                notes.append(f"{SHORT[method]:<14s} {fit[column + '_slope'].iloc[0]:5.2f}")
+        groups = by_host(data) if column == "time_ratio" else [(None, data)]
+        for index, (host, rows) in enumerate(groups):
+            if host is not None:
+                notes.append(host)
+            for method in METHODS:
+                sub = rows[rows["method"] == method].sort_values("n")
+                if sub.empty:
+                    continue
+                ax.plot(sub["n"], sub[column], **host_style(_style(method), host, index))
+                fit = fits[fits["method"] == method]
+                if host is not None:
+                    fit = fit[fit["host"] == host]
+                if not fit.empty:
+                    notes.append(f"{SHORT[method]:<14s} {fit[column + '_slope'].iloc[0]:5.2f}")
         log_axes(ax)
         if (data["method"] == "jacfwd_vec").any() and data["n"].max() > CHUNK:
             ax.axvline(CHUNK, color="tab:blue", linewidth=0.7, linestyle=(0, (1, 2)),
@@ -216,10 +235,57 @@ def _cost_figure(data, fits, directory):
         ax.text(0.03, 0.97, "log-log slope\n" + "\n".join(notes), transform=ax.transAxes,
                 ha="left", va="top", fontsize=6, family="monospace",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9})
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = axes[1].get_legend_handles_labels()  # methods, and hosts if several
     fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     save(fig, directory / "figures", "gradient_cost_vs_n")
     return "gradient_cost_vs_n"
+
+
+def _slope(fits, method, column):
+    row = fits[fits["method"] == method]
+    if row.empty or pd.isna(row[column + "_slope"].iloc[0]):
+        return "n/a"
+    return f"{row[column + '_slope'].iloc[0]:.2f} ± {row[column + '_ci'].iloc[0]:.2f}"
+
+
+# Findings about time across points, each from the rows of one host.
+
+def _time_slopes(rows):
+    fits = _slopes(rows, ("time_ratio",))
+    return (f"Wall-time ratio vs n: reverse {_slope(fits, 'grad', 'time_ratio')}, forward "
+            f"1/pass {_slope(fits, 'jacfwd_1', 'time_ratio')}, forward vector mode "
+            f"{_slope(fits, 'jacfwd_vec', 'time_ratio')}, differences "
+            f"{_slope(fits, 'fd', 'time_ratio')}; reverse mode's time ratio falls at small n "
+            f"because its fixed per-op interpreter overhead is amortised as the arrays grow.")
+
+
+def _vector_mode(rows):
+    vec = rows[rows["method"] == "jacfwd_vec"]
+    one_pass, chunked = vec[vec["n"] <= CHUNK], vec[vec["n"] > CHUNK]
+    if one_pass.empty or chunked.empty:
+        return None
+    a, b = one_pass.loc[one_pass["n"].idxmax()], chunked.loc[chunked["n"].idxmax()]
+    return (f"Forward vector mode pushes all directions in one pass while n ≤ {CHUNK}: fewer "
+            f"FLOPs than one direction per pass (the primal part runs once per pass) and far "
+            f"less interpreter overhead (time ×{a['time_ratio']:.3g} of L at n = "
+            f"{int(a['n'])}); beyond, it needs ⌈n/{CHUNK}⌉ passes and its time grows like n "
+            f"again (×{b['time_ratio']:.3g} at n = {int(b['n']):,}).")
+
+
+def _extrapolation(rows):
+    grad = rows[rows["method"] == "grad"]
+    fwd = rows[rows["method"] == "jacfwd_1"]
+    if grad.empty or fwd["n"].nunique() < 2:
+        return None
+    n_top = int(grad["n"].max())
+    fit = loglog_slope(fwd["n"], fwd["time"])
+    predicted = float(np.exp(fit["intercept"]) * n_top ** fit["slope"])
+    top = grad.loc[grad["n"].idxmax()]
+    return (f"At n = {n_top:,} reverse mode takes {top['time']:.3g} s "
+            f"({top['flops_ratio']:.2f}× the FLOPs of L); forward mode one direction per pass "
+            f"would take about {predicted:.3g} s ({predicted / 3600:.3g} h), extrapolating its "
+            f"fitted time ∝ n^{fit['slope']:.2f}: the reason backpropagation, not forward mode, "
+            f"trains networks with millions of parameters.")
 
 
 def report(data, directory, config):
@@ -232,26 +298,19 @@ def report(data, directory, config):
     t1 = write_table(fits, directory / "tables", "slopes",
                      caption=("Log-log slopes of cost(grad L)/cost(L) against n, with the "
                               "half-width of the 95% confidence interval."))
-    summary = data[["n", "method", "flops_ratio", "ops_ratio", "time_ratio", "time",
-                    "max_abs_error"]].sort_values(["method", "n"])
+    summary = data[["n", "method", *host_column(data), "flops_ratio", "ops_ratio",
+                    "time_ratio", "time", "max_abs_error"]].sort_values(["method", "n"])
     t2 = write_table(summary, directory / "tables", "ratios",
                      caption="Cost of the gradient relative to one evaluation of the loss.")
 
-    def slope(method, column="flops_ratio"):
-        row = fits[fits["method"] == method]
-        if row.empty:
-            return "n/a"
-        return f"{row[column + '_slope'].iloc[0]:.2f} ± {row[column + '_ci'].iloc[0]:.2f}"
+    def slope(method):
+        return _slope(fits, method, "flops_ratio")
 
     findings = [
         (f"FLOPs(∇L)/FLOPs(L) vs n: reverse mode slope {slope('grad')}, forward 1 direction/pass "
          f"{slope('jacfwd_1')}, forward vector mode {slope('jacfwd_vec')}, central differences "
          f"{slope('fd')} (theory: 0 for reverse, 1 for the others)."),
-        (f"Wall-time ratio vs n: reverse {slope('grad', 'time_ratio')}, forward 1/pass "
-         f"{slope('jacfwd_1', 'time_ratio')}, forward vector mode "
-         f"{slope('jacfwd_vec', 'time_ratio')}, differences {slope('fd', 'time_ratio')}; "
-         f"reverse mode's time ratio falls at small n because its fixed per-op interpreter "
-         f"overhead is amortised as the arrays grow."),
+        *findings_per_host(data, _time_slopes),
     ]
     largest = []
     for method in METHODS:
@@ -262,30 +321,8 @@ def report(data, directory, config):
         largest.append(f"{method} n = {int(top['n']):,} (FLOPs ×{top['flops_ratio']:.3g}, "
                        f"time ×{top['time_ratio']:.3g}, {top['time']:.3g} s)")
     findings.append("Largest n reached, with cost relative to L: " + "; ".join(largest) + ".")
-    vec = data[data["method"] == "jacfwd_vec"]
-    one_pass, chunked = vec[vec["n"] <= CHUNK], vec[vec["n"] > CHUNK]
-    if not one_pass.empty and not chunked.empty:
-        a, b = one_pass.loc[one_pass["n"].idxmax()], chunked.loc[chunked["n"].idxmax()]
-        findings.append(
-            f"Forward vector mode pushes all directions in one pass while n ≤ {CHUNK}: fewer "
-            f"FLOPs than one direction per pass (the primal part runs once per pass) and far "
-            f"less interpreter overhead (time ×"
-            f"{a['time_ratio']:.3g} of L at n = {int(a['n'])}); beyond, it needs "
-            f"⌈n/{CHUNK}⌉ passes and its time grows like n again (×{b['time_ratio']:.3g} at "
-            f"n = {int(b['n']):,}).")
-    grad = data[data["method"] == "grad"]
-    fwd = data[data["method"] == "jacfwd_1"]
-    if not grad.empty and fwd["n"].nunique() >= 2:
-        n_top = int(grad["n"].max())
-        fit = loglog_slope(fwd["n"], fwd["time"])
-        predicted = float(np.exp(fit["intercept"]) * n_top ** fit["slope"])
-        top = grad.loc[grad["n"].idxmax()]
-        findings.append(
-            f"At n = {n_top:,} reverse mode takes {top['time']:.3g} s "
-            f"({top['flops_ratio']:.2f}× the FLOPs of L); forward mode one direction per pass "
-            f"would take about {predicted:.3g} s ({predicted / 3600:.3g} h), extrapolating its "
-            f"fitted time ∝ n^{fit['slope']:.2f}: the reason backpropagation, not forward mode, "
-            f"trains networks with millions of parameters.")
+    findings += findings_per_host(data, _vector_mode)
+    findings += findings_per_host(data, _extrapolation)
     ad_err = data[data["method"] != "fd"]["max_abs_error"].max()
     fd_err = data[data["method"] == "fd"]["max_abs_error"].max()
     findings.append(f"Largest deviation from ad.grad: forward mode {ad_err:.1e}, central "

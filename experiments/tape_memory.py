@@ -41,6 +41,14 @@ import pandas as pd
 import admodes as ad
 import admodes.numpy as anp
 from experiments.harness.fitting import loglog_slope
+from experiments.harness.hosts import (
+    by_host,
+    findings_per_host,
+    host_column,
+    host_handles,
+    host_style,
+    per_host,
+)
 from experiments.harness.memory import traced_peak
 from experiments.harness.timing import time_call
 from experiments.reporting.figures import (
@@ -181,6 +189,7 @@ MEMORY = {  # column -> plot style
     "mem_f": {**METHOD_STYLE["f"], "label": "plain evaluation: traced peak"},
 }
 TIMES = {"time_grad": METHOD_STYLE["grad"], "time_jvp": METHOD_STYLE["jvp"]}
+TIME_RATIOS = ("time_grad_ratio", "time_jvp_ratio")
 FITTED = {"steps": ("tape_records", "tape_bytes", "mem_grad", "mem_jvp", "mem_f",
                     "time_grad_ratio", "time_jvp_ratio"),
           "dim": ("tape_bytes_per_step", "mem_grad", "mem_jvp", "mem_f", "time_grad_ratio",
@@ -202,13 +211,11 @@ def dim_sweep(data, config):
     return data[data["steps"] == config["dim_steps"]].sort_values("dim")
 
 
-def slopes(data: pd.DataFrame, axis: str) -> pd.DataFrame:
-    """Log-log slope (95% CI) of each memory and time column against ``axis``, and the
-    increment per unit of ``axis`` of a straight-line fit (bytes per step, per dimension)."""
+def _slopes(data: pd.DataFrame, axis: str, columns) -> pd.DataFrame:
     rows = []
     if data[axis].nunique() < 2:
         return pd.DataFrame(rows)
-    for column in FITTED[axis]:
+    for column in columns:
         if data[column].nunique() == 1:  # an exactly constant count
             rows.append({"versus": axis, "quantity": column, "slope": 0.0, "ci": 0.0,
                          "r2": 1.0, "per_unit": 0.0, "points": len(data)})
@@ -222,8 +229,25 @@ def slopes(data: pd.DataFrame, axis: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _notes(fits, columns):
-    return "log-log slope\n" + "\n".join(
+def slopes(data: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """Log-log slope (95% CI) of each memory and time column against ``axis``, and the
+    increment per unit of ``axis`` of a straight-line fit (bytes per step, per dimension).
+
+    Memory is fitted over all rows, the time ratios per host (``harness.hosts``): with several
+    hosts their rows carry the host's name in a ``host`` column.
+    """
+    counted = [c for c in FITTED[axis] if c not in TIME_RATIOS]
+    timed = [c for c in FITTED[axis] if c in TIME_RATIOS]
+    parts = [_slopes(data, axis, counted), per_host(data, lambda rows: _slopes(rows, axis, timed))]
+    fits = pd.concat([part for part in parts if not part.empty], ignore_index=True) \
+        if any(not part.empty for part in parts) else pd.DataFrame()
+    if "host" in fits.columns:
+        fits.insert(2, "host", fits.pop("host"))
+    return fits
+
+
+def _notes(fits, columns, host=None):
+    return ("log-log slope" if host is None else f"slope on {host}") + "\n" + "\n".join(
         f"{label:<9s} {fits.loc[fits.quantity == col, 'slope'].iloc[0]:5.2f}"
         for col, label in columns if (fits.quantity == col).any())
 
@@ -243,17 +267,24 @@ def _steps_figure(sweep, fits, directory, dim):
     ax_mem.set_title(f"(a) memory of one derivative, state dimension d = {dim}")
     _box(ax_mem, _notes(fits, [("tape_bytes", "tape"), ("mem_grad", "grad"),
                                ("mem_jvp", "jvp"), ("mem_f", "f")]))
-    for column, style in TIMES.items():
-        ax_time.plot(sweep["steps"], sweep[column + "_ratio"], **style)
+    notes = []
+    for index, (host, rows) in enumerate(by_host(sweep)):
+        for column, style in TIMES.items():
+            ax_time.plot(rows["steps"], rows[column + "_ratio"], **host_style(style, host, index))
+        host_fits = fits if host is None else fits[fits["host"] == host]
+        notes.append(_notes(host_fits, [("time_grad_ratio", "grad"), ("time_jvp_ratio", "jvp")],
+                            host))
     log_axes(ax_time)
     ax_time.set_xlabel("T (RK4 steps)")
     ax_time.set_ylabel("time / time(plain evaluation)")
     ax_time.set_title("(b) wall time relative to f (median of repeats)")
-    _box(ax_time, _notes(fits, [("time_grad_ratio", "grad"), ("time_jvp_ratio", "jvp")]),
+    _box(ax_time, "\n".join(notes),
          x=0.97, y=0.03, ha="right", va="bottom")  # below the curves: both ratios exceed 1
     ax_time.set_ylim(bottom=1)  # both derivatives cost more than f: show the whole factor
     handles, labels = ax_mem.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    hosts = host_handles(sweep)
+    fig.legend(handles + hosts, labels + [h.get_label() for h in hosts],
+               loc="outside lower center", ncols=2, frameon=False)
     save(fig, directory / "figures", "memory_vs_steps")
     return "memory_vs_steps"
 
@@ -276,6 +307,23 @@ def _dim_figure(sweep, directory, steps):
     return "memory_per_step_vs_dim"
 
 
+def _fit(fits, column):
+    row = fits[fits.quantity == column] if not fits.empty else fits
+    if row.empty:
+        return "n/a"
+    return f"{row['slope'].iloc[0]:.2f} ± {row['ci'].iloc[0]:.2f}"
+
+
+def _time_finding(sweep, config):
+    """Time ratios at the largest T and their slopes vs T, from the rows of one host."""
+    top = sweep.iloc[-1]
+    fits = _slopes(sweep, "steps", TIME_RATIOS)
+    return (f"Time relative to the plain evaluation at T = {int(top['steps']):,}: grad "
+            f"×{top['time_grad_ratio']:.3g}, JVP ×{top['time_jvp_ratio']:.3g} (slopes vs T "
+            f"{_fit(fits, 'time_grad_ratio')} and {_fit(fits, 'time_jvp_ratio')}); forward mode "
+            f"needs d = {config['dim']} such passes for the full gradient, reverse mode one.")
+
+
 def report(data, directory, config):
     data = with_ratios(data)
     by_steps, by_dim = step_sweep(data, config), dim_sweep(data, config)
@@ -295,17 +343,14 @@ def report(data, directory, config):
                      caption=("Log-log slopes against T (d fixed) and against d (T fixed), with "
                               "the half-width of the 95% CI, and the increment per step or per "
                               "dimension of a straight-line fit (bytes, records or time ratio)."))
-    summary = data[["steps", "dim", "tape_records", "tape_bytes", "mem_grad", "mem_jvp",
+    summary = data[["steps", "dim", *host_column(data), "tape_records", "tape_bytes", "mem_grad", "mem_jvp",
                     "mem_f", "time_grad_ratio", "time_jvp_ratio", "dot_error"]]
     t2 = write_table(summary, directory / "tables", "memory",
                      caption=("Tape and traced peak memory (bytes) and time relative to the "
                               "plain evaluation, per point."), float_format="{:.3g}")
 
     def fit(column, fits=fits_t):
-        row = fits[fits.quantity == column]
-        if row.empty:
-            return "n/a"
-        return f"{row['slope'].iloc[0]:.2f} ± {row['ci'].iloc[0]:.2f}"
+        return _fit(fits, column)
 
     def per_step(column):
         row = fits_t[fits_t.quantity == column]
@@ -332,11 +377,8 @@ def report(data, directory, config):
              f" MiB), forward mode's {top['mem_jvp'] / 2**10:.3g} KiB, the plain evaluation's "
              f"{top['mem_f'] / 2**10:.3g} KiB: reverse/forward = "
              f"{top['mem_grad'] / top['mem_jvp']:.3g}×."),
-            (f"Time relative to the plain evaluation at T = {int(top['steps']):,}: grad "
-             f"×{top['time_grad_ratio']:.3g}, JVP ×{top['time_jvp_ratio']:.3g} (slopes vs T "
-             f"{fit('time_grad_ratio')} and {fit('time_jvp_ratio')}); forward mode needs d = "
-             f"{config['dim']} such passes for the full gradient, reverse mode one."),
         ]
+        findings += findings_per_host(by_steps, lambda rows: _time_finding(rows, config))
     if not fits_d.empty:
         small, large = by_dim.iloc[0], by_dim.iloc[-1]
         share = [row["tape_bytes_per_step"] * config["dim_steps"] / (row["mem_grad"] -

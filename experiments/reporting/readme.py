@@ -25,10 +25,13 @@ def hosts_paragraph(hosts) -> str:
     listed = ", ".join(f"`{host}` ({cpu}, {points} points)" for host, cpu, points in hosts)
     return (f"**Hosts.** The points were measured on {len(hosts)} hosts: {listed}. Each point "
             f"ran whole on one host, so the times in one row, and ratios of them such as "
-            f"derivative time / f time, come from one machine; compare absolute times, and "
-            f"fits of time across points, only within one host (the `host` column of "
-            f"`data.csv`). The deterministic counters (primitive ops, FLOPs, bytes) do not "
-            f"depend on the machine and are pooled across hosts.")
+            f"derivative time / f time, come from one machine. Times are compared only within "
+            f"one host: fits of time across points (slopes, crossovers, medians) are made per "
+            f"host and the findings give each host's value under its name, time figures draw "
+            f"each host's points as a separate series (one marker per host), and tables of "
+            f"points and time fits have a `host` column. The deterministic counters (primitive "
+            f"ops, FLOPs, bytes, errors, iterations) do not depend on the machine: their fits "
+            f"and figures are pooled across hosts.")
 
 
 def write_readme(directory, *, title, question, setup, findings, figures, tables, command,

@@ -69,7 +69,10 @@ def test_unknown_function_is_an_error():
 
 
 def test_report_writes_its_files(data, tmp_path):
-    result = cg.report(data, tmp_path, CONFIG)
+    # Two hosts: `b` measured the larger size of each function, its gradients 10x slower.
+    on_b = data["size"] == data.groupby("function")["size"].transform("max")
+    two = data.assign(host=np.where(on_b, "b", "a"), time=data["time"] * (1 + 9 * on_b))
+    result = cg.report(two, tmp_path, CONFIG)
     for stem in ("ratios", "overhead", "forward_vs_reverse"):
         for ext in ("pdf", "png"):
             assert (tmp_path / "figures" / f"{stem}.{ext}").stat().st_size > 0
@@ -81,3 +84,17 @@ def test_report_writes_its_files(data, tmp_path):
     assert result["setup"] and any("ω = 4" in f for f in result["findings"])
     table = pd.read_csv(tmp_path / "tables" / "ratios.csv")
     assert (table["FLOP ratio"] <= cg.OMEGA_HIGH).all()
+    assert set(table["host"]) == {"a", "b"}
+    # per function: FLOP ratios pooled over both hosts, wall-time ratios from each host's rows
+    summary = pd.read_csv(tmp_path / "tables" / "summary.csv")
+    assert summary.groupby("function")["host"].apply(sorted).tolist() == [["a", "b"]] * 7
+    rev = cg.with_ratios(data)
+    rev = rev[rev.method == "reverse"]
+    for label, rows in summary.groupby("function"):
+        fn = rev[rev.function.map(cg.LABELS) == label]
+        assert rows["FLOP ratio (max)"].tolist() == pytest.approx([fn.flops_ratio.max()] * 2)
+        b = rows[rows.host == "b"].iloc[0]
+        assert b["time ratio (smallest size)"] == pytest.approx(
+            10 * fn.time_ratio.iloc[-1], rel=1e-3)  # b's own (largest) size, b's clock
+    assert [f.split(":")[0] for f in result["findings"] if "smallest → largest" in f] == [
+        "On host `a`", "On host `b`"]

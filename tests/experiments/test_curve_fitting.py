@@ -118,7 +118,10 @@ def test_bad_names_raise():
 
 
 def test_report_writes_figures_and_tables(data, tmp_path):
-    result = cf.report(data, tmp_path, CONFIG)
+    # Two hosts: `b` ran half the optimizers, 10x slower; costs per engine are per host.
+    on_b = data["optimizer"].isin(cf.OPTIMIZERS[len(cf.OPTIMIZERS) // 2:]).to_numpy()
+    two = data.assign(host=np.where(on_b, "b", "a"), time_step=data["time_step"] * (1 + 9 * on_b))
+    result = cf.report(two, tmp_path, CONFIG)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == sorted(
         f"{name}.{ext}" for name in ("loss_curves", "final_fits", "adaptive_learning_rates",
                                      "cost_per_step") for ext in ("pdf", "png"))
@@ -128,3 +131,12 @@ def test_report_writes_figures_and_tables(data, tmp_path):
     assert all(p.stat().st_size > 0 for p in tmp_path.rglob("*.*"))
     assert any("κ(VᵀV)" in f for f in result["findings"])
     assert set(result["summary"].optimizer) == set(cf.OPTIMIZERS)
+    costs = result["costs"].set_index(["engine", "host"])
+    for engine in ("reverse", "forward"):
+        for host, scale in (("a", 1), ("b", 10)):
+            rows = data[(data.engine == engine) & ((two.host == host).to_numpy())]
+            assert costs.loc[(engine, host), "time_step"] == pytest.approx(
+                scale * rows["time_step"].median())
+            assert costs.loc[(engine, host), "flops_step"] == rows["flops_step"].iloc[0]
+    assert [f.split(":")[0] for f in result["findings"] if "Cost of one gradient" in f] == [
+        "On host `a`", "On host `b`"]

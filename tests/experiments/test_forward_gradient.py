@@ -105,11 +105,21 @@ def test_bad_arguments():
 
 
 def test_report_writes_figures_and_tables(data, tmp_path):
-    result = fg.report(data, tmp_path, CONFIG)
+    # Two hosts: `a` ran backprop and the variance points, `b` the forward-gradient training,
+    # 10x slower: no time is compared across them.
+    on_b = ((data.part == "training") & (data.method == "forward")).to_numpy()
+    two = data.assign(host=np.where(on_b, "b", "a"), time_step=data["time_step"] * (1 + 9 * on_b))
+    result = fg.report(two, tmp_path, CONFIG)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
         "training.pdf", "training.png", "variance.pdf", "variance.png"]
     assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == [
         "training.csv", "training.md", "training.tex", "variance.csv", "variance.md",
         "variance.tex"]
     assert any("(n + 1)/K" in f for f in result["findings"])
-    assert any("Target: twice backprop's best final loss" in f for f in result["findings"])
+    [target] = [f for f in result["findings"] if "Target: twice backprop's best final" in f]
+    assert "× the time" not in target  # a forward run's time is never divided by backprop's
+    assert "2.01× the FLOPs (no time ratio: timed on `b`, that backprop run on `a`)" in target
+    training = pd.read_csv(tmp_path / "tables" / "training.csv")
+    assert dict(zip(training["method"], training["host"])) == {"backprop": "a", "forward": "b"}
+    train = data[data.part == "training"]
+    assert training["flops_step"].tolist() == pytest.approx(train["flops_step"].tolist())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,3 +59,29 @@ def test_report_writes_figures_and_tables(data, tmp_path):
                                                        "crossover_heatmap"}
     assert result["findings"] and result["setup"]
     assert "\\toprule" in (tmp_path / "tables" / "slopes.tex").read_text()
+
+
+def test_report_fits_time_per_host_and_pools_flops(data, tmp_path):
+    # Two hosts: `a` measured the dense family, `b` the elementwise one, its Jacobians 10x slower.
+    on_b = (data["family"] == "elementwise").to_numpy()
+    two = data.assign(host=np.where(on_b, "b", "a"), time=data["time"] * (1 + 9 * on_b))
+    result = js.report(two, tmp_path, CONFIG)
+    fits = result["fits"]
+    assert (fits["host"] == np.where(fits["family"] == "elementwise", "b", "a")).all()
+    single = js.slopes(js.with_cost_ratios(data))
+    for column in ("flops_ratio_slope", "time_ratio_slope"):  # a constant factor: same slope
+        np.testing.assert_allclose(fits[column], single[column], atol=1e-9)
+    assert "host" in (tmp_path / "tables" / "slopes.csv").read_text().splitlines()[0]
+    assert [f.split(":")[0] for f in result["findings"] if "Wall-time" in f] == ["On host `a`"]
+    assert "wall time only where both points ran on one host" in result["figures"][2][0]
+
+
+def test_time_ratios_across_rows_need_one_host(data):
+    dense = js.with_cost_ratios(data[data.family == "dense"])
+    split = dense.assign(host=np.where(dense["method"] == "jacfwd_vec", "a", "b"))
+    assert js._forward_over_reverse(split, "time").isna().all().all()
+    flops = js._forward_over_reverse(split, "flops")
+    np.testing.assert_allclose(flops, js._forward_over_reverse(dense, "flops"))
+    assert flops.notna().all().all()
+    cross = js._crossovers(split)
+    assert cross["crossover_n_time"].isna().all() and cross["crossover_n_flops"].notna().any()

@@ -138,7 +138,11 @@ def test_unknown_problem_and_part_raise():
 
 
 def test_report_writes_figures_tables_and_findings(data, tmp_path):
-    result = oa.report(data, tmp_path, CONFIG)
+    # Two hosts: `a` ran forward sensitivities and the discrete adjoint, `b` the continuous
+    # adjoints 10x slower; a time crossover needs both methods' points from one host.
+    on_b = data["method"].isin(["interpolating", "backsolve"]).to_numpy()
+    two = data.assign(host=np.where(on_b, "b", "a"), time=data["time"] * (1 + 9 * on_b))
+    result = oa.report(two, tmp_path, CONFIG)
     figures = sorted(p.name for p in (tmp_path / "figures").iterdir())
     assert figures == sorted(f"{stem}.{ext}" for stem in (
         "cost_vs_p", "accuracy_vs_tol", "memory_vs_checkpoints", "stiff_and_chaotic")
@@ -150,3 +154,17 @@ def test_report_writes_figures_tables_and_findings(data, tmp_path):
     text = " ".join(result["findings"])
     for phrase in ("Crossover", "Checkpointing", "Van der Pol", "Target"):
         assert phrase in text
+    slopes = pd.read_csv(tmp_path / "tables" / "slopes.csv")
+    assert dict(zip(slopes["method"], slopes["host"])) == {
+        "forward": "a", "discrete": "a", "interpolating": "b", "backsolve": "b"}
+    cross = pd.read_csv(tmp_path / "tables" / "crossover.csv").set_index(["problem", "adjoint"])
+    single = oa.crossovers(_part(data, "cost")).set_index(["problem", "adjoint"])
+    assert np.allclose(cross["flops_crossover_p"], single.loc[cross.index, "flops_crossover_p"],
+                       equal_nan=True)  # FLOPs pooled over both hosts
+    assert cross.loc[("neural", "discrete"), "host"] == "a"
+    assert cross.loc[("neural", "discrete"), "time_forward_over_adjoint_at_max_p"] == \
+        pytest.approx(single.loc[("neural", "discrete"), "time_forward_over_adjoint_at_max_p"])
+    across = cross.loc[("neural", "interpolating")]  # forward on `a`, adjoint on `b`
+    assert pd.isna(across["host"]) and pd.isna(across["time_crossover_p"])
+    assert any("interpolating adjoint overtakes forward sensitivities at n/a" in f
+               for f in result["findings"])

@@ -69,9 +69,15 @@ def test_unknown_optimizer_raises():
 
 
 def test_report_writes_figures_and_tables(data, tmp_path):
-    result = pf.report(data, tmp_path, CONFIG)
+    two = data.assign(host=np.where(data["optimizer"] == "adam", "b", "a"))  # two hosts
+    result = pf.report(two, tmp_path, CONFIG)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
         "fitted_trajectories.pdf", "fitted_trajectories.png", "loss_curves.pdf",
         "loss_curves.png"]
     assert {p.stem for p in (tmp_path / "tables").iterdir()} == {"parameters", "runs"}
     assert len(result["findings"]) == len(data) + 1
+    # each run's time is named by the host that measured it
+    assert [f.split(":")[0] for f in result["findings"][:-1]] == [
+        f"On host `{h}`" for h in two["host"]]
+    runs = pd.read_csv(tmp_path / "tables" / "runs.csv")
+    assert runs["host"].tolist() == two["host"].tolist()

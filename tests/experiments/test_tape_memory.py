@@ -109,7 +109,11 @@ def test_tape_counts_match_the_meter():
 
 
 def test_report_writes_figures_and_tables(data, tmp_path):
-    result = tm.report(data, tmp_path, CONFIG)
+    # Two hosts: `b` measured T >= 128, its derivatives 10x slower; `a` the rest.
+    on_b = data["steps"] >= 128
+    two = data.assign(host=np.where(on_b, "b", "a"), time_grad=data["time_grad"] * (1 + 9 * on_b),
+                      time_jvp=data["time_jvp"] * (1 + 9 * on_b))
+    result = tm.report(two, tmp_path, CONFIG)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
         "memory_per_step_vs_dim.pdf", "memory_per_step_vs_dim.png",
         "memory_vs_steps.pdf", "memory_vs_steps.png"]
@@ -122,3 +126,15 @@ def test_report_writes_figures_and_tables(data, tmp_path):
     assert -0.1 <= steps.loc["mem_jvp", "slope"] <= 0.1
     assert any("tape bytes" in f for f in result["findings"])
     assert "\\toprule" in (tmp_path / "tables" / "slopes.tex").read_text()
+    # memory pooled over both hosts (the one-host fit); each host's time ratios fitted alone
+    single = tm.slopes(tm.step_sweep(data, CONFIG), "steps").set_index("quantity")
+    pooled = steps[steps["host"].isna()]
+    assert np.allclose(pooled["slope"], single.loc[pooled.index, "slope"], rtol=0, atol=1e-12)
+    timed = steps[steps["host"].notna()]
+    assert sorted(set(timed["host"])) == ["a", "b"]
+    sweep = tm.step_sweep(data, CONFIG)
+    for host, rows in (("a", sweep[sweep.steps <= 64]), ("b", sweep[sweep.steps >= 128])):
+        fit = timed[timed.host == host].loc["time_grad_ratio", "slope"]
+        assert fit == pytest.approx(_slope(rows, "time_grad_ratio"), abs=1e-9)
+    assert [f.split(":")[0] for f in result["findings"] if "Time relative" in f] == [
+        "On host `a`", "On host `b`"]
