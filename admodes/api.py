@@ -29,22 +29,31 @@ __all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad"
 # -- input checks ---------------------------------------------------------------------------------
 
 def _as_input(x, where):
-    """``x`` as an array (or tracer) of a real floating dtype; else a TypeError naming it."""
-    if not isinstance(x, Tracer):
+    """``x`` as an array (or tracer) of a real floating dtype; else a TypeError naming it.
+
+    ``where`` names ``x`` in the message: a string, or a function returning one (formatted
+    only when there is an error to report).
+    """
+    if type(x) is not np.ndarray and not isinstance(x, Tracer):
         if isinstance(x, (str, bytes)):
-            raise TypeError(f"{where} is a string ({x!r}); derivatives need real floating-point "
-                            f"arrays")
+            raise TypeError(f"{_where(where)} is a string ({x!r}); derivatives need real "
+                            f"floating-point arrays")
         try:
             x = np.asarray(x)
         except Exception as err:  # ragged lists and the like
-            raise TypeError(f"{where} could not be converted to an array: {err}") from err
+            raise TypeError(f"{_where(where)} could not be converted to an array: {err}") \
+                from err
     dtype = x.dtype
-    if not np.issubdtype(dtype, np.floating):
-        kind = "boolean" if dtype == bool else "integer" if np.issubdtype(dtype, np.integer) \
-            else str(dtype)
-        raise TypeError(f"{where} has {kind} dtype {dtype}; derivatives need real floating-point "
-                        f"inputs (float64 or float32). Convert it, e.g. np.asarray(x, dtype=float).")
+    if dtype.kind != "f":  # not a real floating dtype
+        kind = {"b": "boolean", "i": "integer", "u": "integer"}.get(dtype.kind, str(dtype))
+        raise TypeError(f"{_where(where)} has {kind} dtype {dtype}; derivatives need real "
+                        f"floating-point inputs (float64 or float32). Convert it, e.g. "
+                        f"np.asarray(x, dtype=float).")
     return x
+
+
+def _where(where):
+    return where() if callable(where) else where
 
 
 def _argnums_tuple(argnums, nargs, fname):
@@ -95,9 +104,12 @@ def _strip(tree, trace):
 def _dynamic(args, argnums, fname):
     """Flatten the differentiated arguments: leaves (checked), their treedef, and a rebuild."""
     leaves, treedef = tree_util.flatten(tuple(args[i] for i in argnums))
-    leaves = [_as_input(x, f"{fname}: argument {argnums[0] if len(argnums) == 1 else argnums}"
-                           f"{' leaf ' + str(j) if len(leaves) > 1 else ''}")
-              for j, x in enumerate(leaves)]
+    several = len(leaves) > 1
+
+    def where(j):
+        return lambda: (f"{fname}: argument {argnums[0] if len(argnums) == 1 else argnums}"
+                        f"{' leaf ' + str(j) if several else ''}")
+    leaves = [_as_input(x, where(j)) for j, x in enumerate(leaves)]
 
     def rebuild(new_leaves):
         new = list(args)
@@ -272,14 +284,15 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
 # -- reverse mode ---------------------------------------------------------------------------------
 
 def _record(fun, args, argnums, has_aux, fname):
-    """Run ``fun`` on a fresh tape. Returns (tape, input nodes, out leaves, out def, aux, conv)."""
-    leaves, _, rebuild = _dynamic(args, argnums, fname)
+    """Run ``fun`` on a fresh tape. Returns (tape, input nodes, input treedef, out leaves,
+    out treedef, aux)."""
+    leaves, in_def, rebuild = _dynamic(args, argnums, fname)
     with Tape() as tape:
         nodes = [tape.new_input(x) for x in leaves]
         out = fun(*rebuild(nodes))
     out, aux = _split_aux(out, has_aux, fname)
     out_leaves, out_def = tree_util.flatten(out)
-    return tape, nodes, out_leaves, out_def, _strip(aux, tape) if has_aux else None
+    return tape, nodes, in_def, out_leaves, out_def, _strip(aux, tape) if has_aux else None
 
 
 def _out_value(o, tape):
@@ -315,8 +328,8 @@ def vjp(fun, *primals, has_aux=False):
         raise TypeError("vjp: needs at least one primal argument, as vjp(f, x)")
     snapshot = conventions.current()
     argnums = tuple(range(len(primals)))
-    tape, nodes, out_leaves, out_def, aux = _record(fun, primals, argnums, has_aux, "vjp")
-    _, in_def, _ = _dynamic(primals, argnums, "vjp")
+    tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, primals, argnums, has_aux,
+                                                            "vjp")
     out = tree_util.unflatten(out_def, [_out_value(o, tape) for o in out_leaves])
 
     def pullback(ct):
@@ -348,7 +361,8 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def value_and_grad_fun(*args):
         nums, single = _argnums_tuple(argnums, len(args), "grad")
         snapshot = conventions.current()
-        tape, nodes, out_leaves, out_def, aux = _record(fun, args, nums, has_aux, "grad")
+        tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, args, nums, has_aux,
+                                                                "grad")
         if len(out_leaves) != 1 or out_def.kind != "leaf":
             raise TypeError(f"grad requires fun to return a scalar, got a {out_def} structure. "
                             f"Use jacrev or vjp for vector or pytree outputs.")
@@ -359,11 +373,10 @@ def value_and_grad(fun, argnums=0, has_aux=False):
             raise TypeError(f"grad requires a scalar output; got shape {shape}. Use jacrev or "
                             f"vjp for non-scalar outputs (or reduce it, e.g. anp.sum).")
         dtype = np.result_type(primal_value(value))
-        if not np.issubdtype(dtype, np.floating):
+        if dtype.kind != "f":
             raise TypeError(f"grad requires a real floating-point output, got dtype {dtype}")
         seed = np.ones((1,), dtype=dtype)
         grads = [g[0] for g in _pull(tape, nodes, out_leaves, [seed], snapshot)]
-        _, in_def, _ = _dynamic(args, nums, "grad")
         g = tree_util.unflatten(in_def, grads)
         g = g[0] if single else g
         return ((value, aux), g) if has_aux else (value, g)
@@ -404,11 +417,12 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
     def jacfun(*args):
         nums, single = _argnums_tuple(argnums, len(args), "jacrev")
         snapshot = conventions.current()
-        tape, nodes, out_leaves, out_def, aux = _record(fun, args, nums, has_aux, "jacrev")
+        tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, args, nums, has_aux,
+                                                                "jacrev")
         outs = [_out_value(o, tape) for o in out_leaves]
         for o in outs:
             dtype = np.result_type(primal_value(o))
-            if not np.issubdtype(dtype, np.floating):
+            if dtype.kind != "f":
                 raise TypeError(f"jacrev requires real floating-point outputs, got dtype {dtype}")
         total = int(sum(size_of(primal_value(o)) for o in outs))
         seeds_like = [primal_value(o) for o in outs]
@@ -416,7 +430,6 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         for start, stop in _chunks(total, chunk_size):
             cts = _seed_rows(seeds_like, start, stop)
             parts.append(_pull(tape, nodes, out_leaves, cts, snapshot))
-        _, in_def, _ = _dynamic(args, nums, "jacrev")
         columns = [_concat_rows([p[j] for p in parts]) for j in range(len(nodes))]
         blocks, offset = [], 0
         for o in outs:

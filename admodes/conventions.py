@@ -85,7 +85,10 @@ def use(conventions: Conventions | None = None, **changes):
     """Context manager: apply ``conventions`` (or ``changes`` to the current ones) inside."""
     global _current
     old = _current
-    _current = _replace(conventions or _current, changes)
+    if conventions is not None and not changes:  # a snapshot, validated when it was made
+        _current = conventions
+    else:
+        _current = _replace(conventions or _current, changes)
     try:
         yield _current
     finally:
