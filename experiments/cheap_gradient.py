@@ -76,7 +76,7 @@ from experiments.harness.hosts import (
     host_style,
     pooled_and_per_host,
 )
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
 
@@ -284,7 +284,7 @@ def measure(point, config):
     _, f_cost = ad.cost.measure(f, x)  # f on plain arrays would bypass the registry
     with ad.cost.meter() as cost:      # the transform routes every op through it already
         transform(x)
-    timing = {"repeats": config["repeats"], "min_time": config["min_time"]}
+    timing = time_options(config)
     f_time = time_call(lambda: f(x), **timing)
     g_time = time_call(lambda: transform(x), **timing)
     return {"n": x.size, **cost_columns(cost, f_cost, g_time, f_time),
@@ -365,11 +365,12 @@ def _ratio_figure(data, directory):
     _plain_log_y(bottom)
     bottom.set_ylim(1, max(10.0, rev["time_ratio"].max() * 1.8))
     bottom.set_ylabel("time(f and \u2207f) / time(f)")
-    markers = "one marker per host" if host_handles(rev) else "diamonds"
+    hosts = host_handles(rev)
+    markers = "one marker per host" if hosts else "diamonds"
     bottom.set_title(f"(b) wall time ({markers}, labelled with the size; faint dots: FLOP "
                      f"ratio)", loc="left")
-    if host_handles(rev):
-        bottom.legend(handles=host_handles(rev), title="wall time on", loc="upper right",
+    if hosts:
+        bottom.legend(handles=hosts, title="wall time on", loc="upper right",
                       frameon=True, framealpha=0.95, edgecolor="none")
     bottom.set_xticks(range(len(names)),
                       [f"{LABELS[n]}\n({FUNCTIONS[n][1]})" for n in names])

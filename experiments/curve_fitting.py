@@ -40,7 +40,7 @@ import admodes.numpy as anp
 from admodes import optim
 from experiments.harness.hosts import findings_per_host, pooled_and_per_host
 from experiments.harness.records import thin_curve, unthin_curve
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import PAGE_WIDTH, figure, save
 from experiments.reporting.tables import write_table
 
@@ -236,8 +236,7 @@ def measure(point, config):
     with ad.cost.meter() as m:
         vg(probe)
     _, m_f = ad.cost.measure(loss, probe)
-    timing = {"repeats": config["repeats"], "min_time": config["min_time"],
-              "max_time": config["max_time"]}
+    timing = time_options(config)
     t_step = time_call(lambda: vg(probe), **timing)
     t_f = time_call(lambda: loss(probe), **timing)
     row = {"steps": config["steps"], "final_loss": final, "loss_star": problem["loss_star"],

@@ -43,7 +43,7 @@ from admodes import tree as tree_util
 from experiments.harness.fitting import loglog_slope
 from experiments.harness.hosts import by_host, host_column, host_handles, host_style
 from experiments.harness.records import thin_curve, unthin_curve
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
 
@@ -205,8 +205,7 @@ def measure_training(method, directions, learning_rate, config):
     with ad.cost.meter() as m:
         probe(params)
     _, m_f = ad.cost.measure(loss, params)
-    timing = {"repeats": config["repeats"], "min_time": config["min_time"],
-              "max_time": config["max_time"]}
+    timing = time_options(config)
     t_step = time_call(lambda: probe(params), **timing)
     t_f = time_call(lambda: loss(params), **timing)
     every, text = thin_curve(losses, config["curve_points"])

@@ -27,7 +27,7 @@ from admodes import nn
 from experiments.harness.costs import cost_columns, with_cost_ratios
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.hosts import by_host, findings_per_host, host_column, pooled_and_per_host
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
 
@@ -106,8 +106,8 @@ def measure(point, config):
     result, cost = ad.cost.measure(jac, x)
     reference = ad.jacrev(f)(x)
     error = float(np.max(np.abs(np.asarray(result) - reference)))
-    f_time = time_call(lambda: f(x), repeats=config["repeats"], min_time=config["min_time"])
-    j_time = time_call(lambda: jac(x), repeats=config["repeats"], min_time=config["min_time"])
+    f_time = time_call(lambda: f(x), **time_options(config))
+    j_time = time_call(lambda: jac(x), **time_options(config))
     return {**cost_columns(cost, f_cost, j_time, f_time), "max_abs_error": error}
 
 

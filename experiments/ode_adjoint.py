@@ -66,7 +66,7 @@ from experiments.harness.hosts import (
     pooled_and_per_host,
 )
 from experiments.harness.memory import traced_peak
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
 
@@ -252,11 +252,6 @@ def _row(problem, **values):
     return row
 
 
-def _timing(config):
-    return {"repeats": config["repeats"], "min_time": config["min_time"],
-            "max_time": config["max_time"]}
-
-
 def measure(point, config):
     part = point["part"]
     problem = build(point["problem"], point["scale"], config["seed"])
@@ -281,8 +276,8 @@ def measure(point, config):
 def measure_cost(problem, method, solver, tol, config):
     """Time and FLOPs of one gradient and of one plain solve with the same solver."""
     grad, plain = gradient_call(problem, method, solver, tol), solve_call(problem, solver, tol)
-    t_grad = time_call(grad, **_timing(config))
-    t_solve = time_call(plain, **_timing(config))
+    t_grad = time_call(grad, **time_options(config))
+    t_solve = time_call(plain, **time_options(config))
     with ad.cost.meter() as m_grad:
         value, g = flat_gradient(grad())
     with ad.cost.meter() as m_solve:
@@ -400,8 +395,8 @@ def measure_peer(problem, tol, config):
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        t_grad = time_call(gradient, **_timing(config))
-        t_solve = time_call(plain, **_timing(config))
+        t_grad = time_call(gradient, **time_options(config))
+        t_solve = time_call(plain, **time_options(config))
         value = float(gradient().detach())
     finally:
         torch.set_num_threads(previous)

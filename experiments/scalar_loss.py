@@ -52,7 +52,7 @@ from experiments.harness.hosts import (
     host_style,
     pooled_and_per_host,
 )
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import METHOD_STYLE, PAGE_WIDTH, figure, log_axes, save
 from experiments.reporting.tables import write_table
 
@@ -158,8 +158,7 @@ def measure(point, config):
     result, cost = ad.cost.measure(gradient, theta)
     reference = ad.grad(loss)(theta)
     error = float(np.max(np.abs(np.asarray(result) - reference)))
-    timing = {"repeats": config["repeats"], "min_time": config["min_time"],
-              "max_time": config["max_time"]}
+    timing = time_options(config)
     f_time = time_call(lambda: loss(theta), **timing)
     g_time = time_call(lambda: gradient(theta), **timing)
     return {**cost_columns(cost, f_cost, g_time, f_time), "max_abs_error": error,

@@ -50,7 +50,7 @@ from experiments.harness.hosts import (
     per_host,
 )
 from experiments.harness.memory import traced_peak
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import (
     COLUMN_WIDTH,
     METHOD_STYLE,
@@ -150,8 +150,7 @@ def measure(point, config):
     def forward():
         return ad.jvp(loss, (r,), (v,))
 
-    timing = {"repeats": config["repeats"], "min_time": config["min_time"],
-              "max_time": config["max_time"]}
+    timing = time_options(config)
     t_f = time_call(lambda: loss(r), **timing)
     t_grad = time_call(lambda: gradient(r), **timing)
     t_jvp = time_call(forward, **timing)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-__all__ = ["blas_threads", "time_call"]
+__all__ = ["blas_threads", "time_call", "time_options"]
 
 TIMER = "time.perf_counter"
 
@@ -25,6 +25,12 @@ def blas_threads(threads: int | None):
         return
     with threadpool_limits(limits=threads):
         yield
+
+
+def time_options(config: dict) -> dict:
+    """The :func:`time_call` settings an experiment's config gives (``repeats``, ``min_time``,
+    ``max_time``; those it leaves out keep their defaults)."""
+    return {key: config[key] for key in ("repeats", "min_time", "max_time") if key in config}
 
 
 def time_call(fun, *, repeats: int = 7, warmup: int = 1, min_time: float = 0.0,
