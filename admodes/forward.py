@@ -31,20 +31,39 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def process(self, op, args, static):
-        primals = list(args)
-        tangents = [None] * len(args)
-        nested = False  # does any value come from an outer transform?
-        for i, a in enumerate(args):
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    tangents[i] = a.tangent
-                    a = primals[i] = a._primal
-                nested = nested or isinstance(a, Tracer)
+        if len(args) == 1:  # a one-argument op reaches here only with a dual of this trace
+            dual = args[0]
+            primal = dual._primal
+            primals = [primal]
+            tangents = [dual.tangent]
+            nested = isinstance(primal, Tracer)  # a value of an outer transform?
+        elif len(args) == 2:
+            a, b = args
+            ta = tb = None
+            if isinstance(a, Tracer) and a._trace is self:
+                ta, a = a.tangent, a._primal
+            if isinstance(b, Tracer) and b._trace is self:
+                tb, b = b.tangent, b._primal
+            primals = [a, b]
+            tangents = [ta, tb]
+            nested = isinstance(a, Tracer) or isinstance(b, Tracer)
+        else:
+            primals = list(args)
+            tangents = [None] * len(args)
+            nested = False
+            for i, a in enumerate(args):
+                if isinstance(a, Tracer):
+                    if a._trace is self:
+                        tangents[i] = a.tangent
+                        a = primals[i] = a._primal
+                    if not nested:
+                        nested = isinstance(a, Tracer)
         out = bind(op, primals, static) if nested else op.impl(*primals, **static)
-        for i in op.nondiff_argnums:
-            tangents[i] = None
-        if op.nondiff_argnums and not any(t is not None for t in tangents):
-            return out
+        if op.nondiff_argnums:
+            for i in op.nondiff_argnums:
+                tangents[i] = None
+            if all(t is None for t in tangents):
+                return out
         tangent = op.jvp(primals, tangents, out, **static)
         if tangent is None:
             return out

@@ -57,20 +57,39 @@ class Tape(Trace):
         return Node(value, self, len(self.records) - 1)
 
     def process(self, op, args, static):
-        primals = list(args)
-        parents = []
-        nested = False  # does any value come from an outer transform?
-        for i, a in enumerate(args):
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    a = primals[i] = a._primal
-                    parents.append((i, args[i].index))
-                nested = nested or isinstance(a, Tracer)
+        if len(args) == 1:  # a one-argument op reaches here only with a node of this tape
+            node = args[0]
+            primal = node._primal
+            primals = [primal]
+            parents = [(0, node.index)]
+            nested = isinstance(primal, Tracer)  # a value of an outer transform?
+        elif len(args) == 2:
+            a, b = args
+            parents = []
+            if isinstance(a, Tracer) and a._trace is self:
+                parents.append((0, a.index))
+                a = a._primal
+            if isinstance(b, Tracer) and b._trace is self:
+                parents.append((1, b.index))
+                b = b._primal
+            primals = [a, b]
+            nested = isinstance(a, Tracer) or isinstance(b, Tracer)
+        else:
+            primals = list(args)
+            parents = []
+            nested = False
+            for i, a in enumerate(args):
+                if isinstance(a, Tracer):
+                    if a._trace is self:
+                        parents.append((i, a.index))
+                        a = primals[i] = a._primal
+                    if not nested:
+                        nested = isinstance(a, Tracer)
         out = bind(op, primals, static) if nested else op.impl(*primals, **static)
         if op.nondiff_argnums:
             parents = [(i, j) for i, j in parents if i not in op.nondiff_argnums]
-        if not parents:
-            return out
+            if not parents:
+                return out
         saves = op.saves
         if "inputs" not in saves:  # keep numbers, replace arrays by their shape and dtype
             primals = [ShapeDtype(p) if type(p) is np.ndarray or isinstance(p, Tracer) else p
