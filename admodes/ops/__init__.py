@@ -1,4 +1,4 @@
 """Op definitions by family. Importing this package registers every op, in a fixed order;
 it is the only place registration is triggered."""
 
-from admodes.ops import elementwise, indexing, linalg, nn, pooling, reductions, shape  # noqa: F401
+from admodes.ops import einsum, elementwise, indexing, linalg, nn, pooling, reductions, shape  # noqa: F401

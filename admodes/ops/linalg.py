@@ -1,4 +1,4 @@
-"""Linear algebra: matmul, einsum and numpy.linalg's solve, inv, det, slogdet, norm; with
+"""Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, norm; with
 dot, outer, trace and diag as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
@@ -6,8 +6,6 @@ forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
 """
 
 from __future__ import annotations
-
-import string
 
 import numpy as np
 
@@ -19,7 +17,7 @@ from admodes.ops.elementwise import add, multiply, negative, power, sqrt
 from admodes.ops.indexing import take, take_transpose
 from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import broadcast_to, reshape, transpose
+from admodes.ops.shape import reshape, transpose
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -137,107 +135,6 @@ matmul = defop(
     domain=_matmul_domain, nargs=2, saves=("inputs",), selective=True, refs=_REFS,
     doc="Y = A @ B (numpy's 1-d promotion and batch broadcasting); Ẏ = Ȧ B + A Ḃ; "
         "Ā = Ȳ Bᵀ, B̄ = Aᵀ Ȳ (unbroadcast); cost 2mnp flops")
-
-
-# -- einsum ---------------------------------------------------------------------------------------
-
-def _parse_subscripts(subscripts, operands):
-    if not isinstance(subscripts, str) or "->" not in subscripts or "." in subscripts:
-        raise ValueError(f"einsum: admodes supports explicit subscripts without ellipsis, like "
-                         f"'ij,jk->ik'; got {subscripts!r}")
-    lhs, rhs = subscripts.replace(" ", "").split("->")
-    inputs = lhs.split(",")
-    if len(inputs) != len(operands):
-        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(inputs)} operand(s) but "
-                         f"{len(operands)} were given")
-    for spec, x in zip(inputs, operands):
-        if len(set(spec)) != len(spec):
-            raise ValueError(f"einsum: repeated index in one operand ({spec!r}, a diagonal) is "
-                             f"not supported; use anp.diag or anp.trace")
-        if len(spec) != ndim_of(x):
-            raise ValueError(f"einsum: operand subscripts {spec!r} do not match its shape "
-                             f"{shape_of(x)}")
-    if len(set(rhs)) != len(rhs) or not set(rhs) <= set(lhs):
-        raise ValueError(f"einsum: output subscripts {rhs!r} must be distinct input indices")
-    return inputs, rhs
-
-
-def _batch_letter(subscripts):
-    return next(c for c in string.ascii_letters if c not in subscripts)
-
-
-def _einsum_jvp(primals, tangents, out, subscripts):
-    inputs, rhs = _parse_subscripts(subscripts, primals)
-    z = _batch_letter(subscripts)
-    result = None
-    for i, t in enumerate(tangents):
-        if t is None:
-            continue
-        specs = [z + s if j == i else s for j, s in enumerate(inputs)]
-        ops = [t if j == i else p for j, p in enumerate(primals)]
-        term = einsum(",".join(specs) + "->" + z + rhs, *ops)
-        result = term if result is None else add(result, term)
-    return result
-
-
-def _einsum_vjp(ct, primals, out, subscripts, wants=None):
-    inputs, rhs = _parse_subscripts(subscripts, primals)
-    z = _batch_letter(subscripts)
-    grads = []
-    for i, spec in enumerate(inputs):
-        if wants is not None and not wants[i]:
-            grads.append(None)
-            continue
-        others = [s for j, s in enumerate(inputs) if j != i]
-        present = set(rhs).union(*others) if others else set(rhs)
-        kept = "".join(c for c in spec if c in present)
-        g = einsum(",".join([z + rhs] + others) + "->" + z + kept,
-                   ct, *[p for j, p in enumerate(primals) if j != i])
-        if kept != spec:  # indices summed only in this operand: broadcast back
-            shape = shape_of(primals[i])
-            g = reshape(g, (g.shape[0],) + tuple(shape[spec.index(c)] if c in kept else 1
-                                                 for c in spec))
-            g = broadcast_to(g, (g.shape[0],) + tuple(shape))
-        grads.append(g)
-    return tuple(grads)
-
-
-def _einsum_cost(primals, out, subscripts):
-    inputs, _ = _parse_subscripts(subscripts, primals)
-    dims = {}
-    for spec, x in zip(inputs, primals):
-        dims.update(zip(spec, shape_of(x)))
-    return len(primals) * int(np.prod(list(dims.values()), dtype=np.int64))
-
-
-def _einsum_domain(rng, dtype):
-    r = dom.real
-    cases = [("ij,jk->ik", (2, 3), (3, 4)), ("i,i->", (3,), (3,)), ("ij->ji", (2, 3)),
-             ("ij->i", (2, 3)), ("bij,bj->bi", (2, 3, 4), (2, 4)),
-             ("i,j,ij->", (2,), (3,), (2, 3))]
-    return [((spec,) + tuple(r(rng, s, dtype) for s in shapes), {})
-            for spec, *shapes in cases]
-
-
-def _einsum_impl(*operands, subscripts):
-    _parse_subscripts(subscripts, operands)  # unsupported forms fail when called, in any mode
-    return np.einsum(subscripts, *operands, optimize=True)
-
-
-def _einsum_parse(subscripts, *operands):
-    return operands, {"subscripts": subscripts}
-
-
-einsum = defop(
-    "einsum", _einsum_impl,
-    jvp=_einsum_jvp, vjp=_einsum_vjp, cost=_einsum_cost, domain=_einsum_domain,
-    parse=_einsum_parse,
-    static={"subscripts": None}, saves=("inputs",), selective=True,
-    doc="y = einsum(s, x1, ..., xn), multilinear; ẏ = Σ_i einsum(s with ẋ_i for x_i); "
-        "x̄_i = einsum of ȳ with the other operands onto x_i's indices (broadcast where x_i "
-        "alone carries an index); explicit subscripts, no ellipsis or repeated indices")
-
-
 
 
 # -- linalg.solve ---------------------------------------------------------------------------------
