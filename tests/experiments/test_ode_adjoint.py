@@ -18,7 +18,7 @@ CONFIG = {
     "forward_max_p": {"neural": 1000, "heat": 8},
     "cost_tol": 1e-6, "accuracy_tols": [1e-3, 1e-9],
     "memory": {"dim": 8, "steps": 40, "checkpoints": [0, 2, 5, 10]},
-    "vdp_mu": [100.0], "lorenz_t": [1.0], "max_steps": 400, "target_dim": 2,
+    "vdp_mu": [100.0], "lorenz_t": [1.0], "max_steps": 400, "target_dim": 2, "target_heat": 8,
     "repeats": 1, "min_time": 0.0, "max_time": 1.0, "seed": 0, "threads": 1,
 }
 
@@ -101,7 +101,14 @@ def test_backsolve_fails_on_stiff_van_der_pol_interpolating_does_not(data):
 
 
 def test_target_rows_measure_time_ratios_and_accuracy(data):
-    target = _part(data, "target").set_index("method")
+    heat = _part(data, "target").query("problem == 'heat'")
+    assert sorted(zip(heat["solver_used"], heat["tol"])) == sorted(oa.HEAT_TARGETS)
+    assert (heat["method"] == "interpolating").all()
+    assert np.all(np.isfinite(heat["time_ratio"])) and (heat["time_ratio"] > 0).all()
+    tight = heat.query("tol == 1e-8")["error"].iloc[0]
+    assert tight < heat.query("tol == 1e-6 and solver_used == 'Radau'")["error"].iloc[0]
+    assert tight < 1e-6
+    target = _part(data, "target").query("problem == 'neural'").set_index("method")
     for method in ("discrete", "interpolating", "backsolve"):
         ratio = target.loc[method, "time_ratio"]  # measured: only that it was, not its size
         assert np.isfinite(ratio) and ratio > 0
@@ -152,7 +159,8 @@ def test_report_writes_figures_tables_and_findings(data, tmp_path):
                       "targets"}
     assert all(p.stat().st_size > 0 for p in tmp_path.rglob("*.*"))
     text = " ".join(result["findings"])
-    for phrase in ("Crossover", "Checkpointing", "Van der Pol", "Target"):
+    for phrase in ("Crossover", "Checkpointing", "Van der Pol", "Target (neural ODE",
+                   "Target (heat equation, p = 8, Radau, 1e-08)"):
         assert phrase in text
     slopes = pd.read_csv(tmp_path / "tables" / "slopes.csv")
     assert dict(zip(slopes["method"], slopes["host"])) == {
