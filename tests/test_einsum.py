@@ -40,6 +40,15 @@ def test_einsum_matches_numpy_and_differentiates(subscripts, shapes, rng):
     ad.check_grads(lambda *xs: anp.einsum(subscripts, *xs), operands, order=2)
 
 
+@pytest.mark.parametrize("optimize", [False, True, "greedy", "optimal"])
+def test_numpy_optimize_argument_is_accepted(optimize, rng):
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    value = anp.einsum("ij,jk,k", a, b, c, optimize=optimize)
+    np.testing.assert_allclose(value, np.einsum("ij,jk,k", a, b, c), rtol=1e-13)
+    ad.check_grads(lambda *xs: anp.einsum("ij,jk,k", *xs, optimize=optimize), [a, b, c],
+                   order=1)
+
+
 def test_gradient_of_a_trace_is_the_identity(rng):
     a = rng.standard_normal((4, 4))
     np.testing.assert_array_equal(ad.grad(lambda m: anp.einsum("ii", m))(a), np.eye(4))

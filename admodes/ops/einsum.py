@@ -101,7 +101,7 @@ def _fresh_letters(subscripts, n):
     return [c for c in string.ascii_letters if c not in subscripts][:n]
 
 
-def _einsum_jvp(primals, tangents, out, subscripts):
+def _einsum_jvp(primals, tangents, out, subscripts, optimize):
     inputs, rhs = _split(subscripts)
     z = _fresh_letters(subscripts, 1)[0]  # the batch axis of the tangents
     result = None
@@ -115,7 +115,7 @@ def _einsum_jvp(primals, tangents, out, subscripts):
     return result
 
 
-def _einsum_vjp(ct, primals, out, subscripts, wants=None):
+def _einsum_vjp(ct, primals, out, subscripts, optimize, wants=None):
     inputs, rhs = _split(subscripts)
     z = _fresh_letters(subscripts, 1)[0]
     return tuple(None if wants is not None and not wants[i]
@@ -158,7 +158,7 @@ def _operand_cotangent(ct, primals, inputs, rhs, i, z):
     return g
 
 
-def _einsum_cost(primals, out, subscripts):
+def _einsum_cost(primals, out, subscripts, optimize):
     """Multiply-adds of the direct loop: (operands) × (product of all index sizes)."""
     inputs, _ = _split(subscripts)
     sizes = {}
@@ -182,20 +182,22 @@ def _einsum_domain(rng, dtype):
             for spec, *shapes in cases]
 
 
-def _einsum_impl(*operands, subscripts):
-    return np.einsum(subscripts, *operands, optimize=True)
+def _einsum_impl(*operands, subscripts, optimize):
+    return np.einsum(subscripts, *operands, optimize=optimize)
 
 
-def _einsum_parse(subscripts, *operands):
-    return operands, {"subscripts": explicit_subscripts(subscripts,
-                                                        [ndim_of(x) for x in operands])}
+def _einsum_parse(subscripts, *operands, optimize=True):
+    """numpy's signature; ``optimize`` (the contraction order: speed, not values) is passed on
+    to the primal's ``numpy.einsum``; the rules' einsums use the default."""
+    explicit = explicit_subscripts(subscripts, [ndim_of(x) for x in operands])
+    return operands, {"subscripts": explicit, "optimize": optimize}
 
 
 einsum = defop(
     "einsum", _einsum_impl,
     jvp=_einsum_jvp, vjp=_einsum_vjp, cost=_einsum_cost, domain=_einsum_domain,
     parse=_einsum_parse,
-    static={"subscripts": None}, saves=("inputs",), selective=True,
+    static={"subscripts": None, "optimize": True}, saves=("inputs",), selective=True,
     doc="y = einsum(s, x1, ..., xn), multilinear; ẏ = Σ_i einsum(s with ẋ_i for x_i); "
         "x̄_i = einsum of ȳ with the other operands onto x_i's indices (broadcast where x_i "
         "alone carries an index, onto the diagonal where it repeats one, summed where it "
