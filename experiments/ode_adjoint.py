@@ -93,7 +93,7 @@ REFERENCES = (
 KEY_FIELDS = ("part", "problem", "scale", "method", "solver", "tol", "checkpoints")
 METHODS = ("forward", "discrete", "interpolating", "backsolve")
 #: solver per (method, stiff problem?) when a point does not name one
-SOLVERS = {("discrete", False): "dopri5", ("discrete", True): "rosenbrock",
+SOLVERS = {("discrete", False): "dopri5", ("discrete", True): "rodas4",
            ("forward", False): "RK45", ("forward", True): "BDF",
            ("interpolating", False): "RK45", ("interpolating", True): "BDF",
            ("backsolve", False): "RK45", ("backsolve", True): "BDF"}
@@ -238,7 +238,7 @@ def points(config):
         yield _point("memory", "neural", memory["dim"], method, "RK45", 1e-6)
     for mu in config["vdp_mu"]:
         for method, solver in (("backsolve", "RK45"), ("backsolve", "Radau"),
-                               ("interpolating", "Radau"), ("discrete", "rosenbrock"),
+                               ("interpolating", "Radau"), ("discrete", "rodas4"),
                                ("forward", "Radau")):
             yield _point("robust", "vdp", mu, method, solver, 1e-6)
     for t_end in config["lorenz_t"]:
@@ -758,7 +758,7 @@ def report(data, directory, config):
                 "an implicit solver, relative error ≤ 1e-6."))["markdown"], "targets"))
         findings += findings_per_host(target, _target_findings)
     setup = (f"Gradients by admodes.ode.gradient; default solvers: dopri5 (discrete), RK45 "
-             f"(continuous methods), and rosenbrock / BDF on stiff problems (heat). Cost sweep: "
+             f"(continuous methods), and rodas4 / BDF on stiff problems (heat). Cost sweep: "
              f"neural ODE dim ∈ {config['cost_sizes'].get('neural')} (p = dim² + dim), heat n ∈ "
              f"{config['cost_sizes'].get('heat')} (p = n), rtol = atol = {config['cost_tol']}; "
              f"plain solve = ode.solve with the same solver. FLOPs from ad.cost.meter() count "

@@ -5,12 +5,13 @@
 >>> ys = ode.solve(p.rhs, p.y0, p.params, p.t_span, p.t_obs)              # (10, 2)
 >>> value, (g_y0, g_p) = ode.gradient(p.loss, p.rhs, p.y0, p.params, p.t_span, p.t_obs)
 
-``solve`` integrates with admodes' own integrators (``"euler"``, ``"rk4"``, ``"dopri5"``,
-``"rosenbrock"``; written with admodes.numpy, so both engines differentiate through them) or
-with scipy's ``solve_ivp`` methods. ``gradient`` computes the value and the gradient of an
-ODE-constrained loss with respect to (y0, params) by ``method="discrete"`` (reverse mode through
-the integrator, optional binomial checkpointing), ``"forward"`` (forward sensitivities),
-``"backsolve"`` / ``"interpolating"`` (continuous adjoints) or ``"finite_difference"``.
+``solve`` integrates with admodes' own integrators (``"euler"``, ``"rk4"``, ``"dopri5"``, and
+for stiff problems ``"rosenbrock"`` and ``"rodas4"``; written with admodes.numpy, so both
+engines differentiate through them) or with scipy's ``solve_ivp`` methods. ``gradient``
+computes the value and the gradient of an ODE-constrained loss with respect to (y0, params) by
+``method="discrete"`` (reverse mode through the integrator, optional binomial checkpointing),
+``"forward"`` (forward sensitivities), ``"backsolve"`` / ``"interpolating"`` (continuous
+adjoints) or ``"finite_difference"``.
 """
 
 from admodes.ode import problems

@@ -41,7 +41,7 @@ def check_solver(solver, method):
     if not isinstance(solver, str) or solver not in SCIPY_SOLVERS:
         raise ValueError(f"method={method!r} integrates with scipy.integrate.solve_ivp; "
                          f"solver must be one of {SCIPY_SOLVERS}, got {solver!r} (the admodes "
-                         f"integrators 'euler', 'rk4', 'dopri5', 'rosenbrock' go with "
+                         f"integrators 'euler', 'rk4', 'dopri5', 'rosenbrock', 'rodas4' go with "
                          f"method='discrete' or 'finite_difference')")
     return solver
 

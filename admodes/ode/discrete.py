@@ -19,7 +19,8 @@ Differentiation: Applications, Theory, and Implementations*, Springer 2006,
 doi:10.1007/3-540-28438-9_8): with k̄_i = h (b_i λ' + Σ_obs b_i(θ) ō) and, for i = s..1,
 (Ȳ_i, p̄_i) = VJP of f at Y_i applied to k̄_i, k̄_j += h a_ij Ȳ_i (j < i), λ += Ȳ_i, p̄ += p̄_i,
 which is exactly what reverse mode through the step computes, without taping the step's
-linear combinations. Other integrators (Rosenbrock) are taped one whole step at a time.
+linear combinations. Other integrators (the Rosenbrock methods ``rosenbrock`` and ``rodas4``)
+are taped one whole step at a time.
 
 Memory and cost: without checkpoints all N + 1 states are stored (O(N·n)); the reverse sweep
 costs one VJP of f per stage, a few times a forward step. With ``checkpoints=c`` at most c
@@ -187,7 +188,8 @@ def gradient(loss, rhs, y0, params, t_span, t_obs, *, rtol=1e-8, atol=1e-8, solv
              checkpoints=None, **options):
     """Value and gradient of ``loss(ys, params)`` by the discrete adjoint.
 
-    ``solver``: an admodes integrator (``"dopri5"``, ``"rk4"``, ``"euler"``, ``"rosenbrock"``);
+    ``solver``: an admodes integrator (``"dopri5"``, ``"rk4"``, ``"euler"``, ``"rosenbrock"``,
+    ``"rodas4"``);
     ``checkpoints``: None stores every state, an int c stores at most c (binomial schedule);
     other options (``steps=``, ``max_steps=``, ``first_step=``) go to the integrator.
     Returns ``(value, (grad_y0, grad_params))``.

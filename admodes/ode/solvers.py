@@ -1,10 +1,11 @@
 """``solve``: the plain ODE solve, with admodes integrators or ``scipy.integrate.solve_ivp``.
 
-admodes integrators (``"euler"``, ``"rk4"``, ``"dopri5"``, ``"rosenbrock"``) are written with
-:mod:`admodes.numpy`, so ``solve`` runs on traced ``y0``/``params`` and both engines
-differentiate it (reverse mode through it is the discrete adjoint, taped op by op). scipy's
-methods (``"RK45"``, ``"DOP853"``, ``"Radau"``, ``"BDF"``, ``"LSODA"``, ``"RK23"``) take plain
-arrays only; the implicit ones get the Jacobian ∂f/∂y from the forward engine.
+admodes integrators (``"euler"``, ``"rk4"``, ``"dopri5"``; ``"rosenbrock"`` and ``"rodas4"``
+for stiff problems) are written with :mod:`admodes.numpy`, so ``solve`` runs on traced
+``y0``/``params`` and both engines differentiate it (reverse mode through it is the discrete
+adjoint, taped op by op). scipy's methods (``"RK45"``, ``"DOP853"``, ``"Radau"``, ``"BDF"``,
+``"LSODA"``, ``"RK23"``) take plain arrays only; the implicit ones get the Jacobian ∂f/∂y from
+the forward engine.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import numpy as np
 from admodes.ode import _validate
 from admodes.ode._ivp import SCIPY_SOLVERS
 from admodes.ode.explicit import DOPRI5, EULER, RK4
-from admodes.ode.implicit import ROSENBROCK
+from admodes.ode.implicit import RODAS4, ROSENBROCK
 from admodes.ode.stepping import integrate
 
 __all__ = ["ADMODES_SOLVERS", "SCIPY_SOLVERS", "check_options", "integrator", "integrator_options",
            "solve", "solve_scipy"]
 
-ADMODES_SOLVERS = {"euler": EULER, "rk4": RK4, "dopri5": DOPRI5, "rosenbrock": ROSENBROCK}
+ADMODES_SOLVERS = {"euler": EULER, "rk4": RK4, "dopri5": DOPRI5, "rosenbrock": ROSENBROCK,
+                   "rodas4": RODAS4}
 
 
 def integrator(solver: str):
@@ -69,7 +71,8 @@ def solve(rhs, y0, params, t_span, t_obs, solver="dopri5", rtol=1e-8, atol=1e-8,
     y0, params : 1-D float arrays (tracers allowed with admodes solvers).
     t_span : (t0, t1), t0 < t1.
     t_obs : increasing times inside ``t_span``.
-    solver : ``"dopri5"`` (default), ``"rk4"``, ``"euler"``, ``"rosenbrock"`` or a scipy name.
+    solver : ``"dopri5"`` (default), ``"rk4"``, ``"euler"``, ``"rosenbrock"``, ``"rodas4"`` or a
+        scipy name.
     rtol, atol : tolerances of the adaptive solvers.
     **options : ``steps=`` (fixed-step solvers, default 100), ``max_steps=`` (adaptive,
         default 10 000) and ``first_step=`` (admodes' adaptive solvers).

@@ -118,8 +118,8 @@ def integrate(method, rhs, y0, params, t_span, t_obs, *, rtol=1e-8, atol=1e-8, s
               max_steps=10_000, first_step=None, keep_states=False) -> Trajectory:
     """Solve dy/dt = rhs(t, y, params), y(t0) = y0 with ``method``; observe at ``t_obs``.
 
-    ``method`` is one of :data:`admodes.ode.explicit.EULER`, ``RK4``, ``DOPRI5`` or
-    :data:`admodes.ode.implicit.ROSENBROCK`. ``y0`` and ``params`` may be tracers (the solve is
+    ``method`` is one of :data:`admodes.ode.explicit.EULER`, ``RK4``, ``DOPRI5``,
+    :data:`admodes.ode.implicit.ROSENBROCK` or ``RODAS4``. ``y0`` and ``params`` may be tracers (the solve is
     then differentiated); ``t_span``, ``t_obs`` are validated plain values. ``steps`` is the
     number of steps of a fixed-step method; ``max_steps`` bounds the attempted steps of an
     adaptive one (raising :class:`StepLimitError`, which suggests an implicit solver);
@@ -154,7 +154,7 @@ def integrate(method, rhs, y0, params, t_span, t_obs, *, rtol=1e-8, atol=1e-8, s
                 raise StepLimitError(
                     f"{method.name} used max_steps={max_steps} steps and reached t = {t:.6g} of "
                     f"t_span = ({t0:g}, {t1:g}) (step size {h:.3g}); the problem is probably "
-                    f"stiff. Use solver='rosenbrock' (or 'Radau'/'BDF' with the continuous "
+                    f"stiff. Use solver='rodas4' or 'rosenbrock' (or 'Radau'/'BDF' with the continuous "
                     f"methods), or raise max_steps.")
             target = t1 if method.has_dense_output or i >= n_obs else t_obs[i]
             if t + 1.01 * h >= target:

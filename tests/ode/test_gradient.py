@@ -31,7 +31,9 @@ def test_returns_a_float_and_float_arrays():
 
 
 @pytest.mark.parametrize("method, solver", [("discrete", "dopri5"), ("discrete", "rosenbrock"),
+                                            ("discrete", "rodas4"),
                                             ("finite_difference", "dopri5"),
+                                            ("finite_difference", "rodas4"),
                                             ("finite_difference", "DOP853")])
 def test_methods_agree_with_the_analytic_gradient(method, solver):
     _, (g_y0, g_p) = ode.gradient(final_sum, decay, Y0, RATES, (0.0, 2.0), [0.5, 2.0],
