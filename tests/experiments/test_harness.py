@@ -21,7 +21,7 @@ from experiments.harness import environment, records
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.records import RecordFile, point_key
 from experiments.harness.sweep import measure_point, run_sweep
-from experiments.harness.timing import time_call
+from experiments.harness.timing import time_call, time_calls
 from experiments.reporting.readme import hosts_paragraph, hosts_seen, write_readme
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +89,15 @@ def test_time_call_loops_short_calls_to_min_time():
     result = time_call(lambda: None, repeats=3, min_time=1e-3)
     assert result["time_loops"] > 1
     assert result["time_median"] < 1e-3
+
+
+def test_time_calls_samples_the_functions_in_alternation():
+    order = []
+    results = time_calls([lambda: order.append("a"), lambda: order.append("b")], repeats=4,
+                         warmup=1)
+    assert order == ["a", "b"] + ["a", "b"] * 4
+    assert [r["time_samples"] for r in results] == [4, 4]
+    assert all(r["time_median"] >= 0 and r["timer"] == "time.perf_counter" for r in results)
 
 
 def test_loglog_slope_recovers_known_slope(rng):
