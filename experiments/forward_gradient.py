@@ -41,7 +41,7 @@ import admodes.numpy as anp
 from admodes import optim
 from admodes import tree as tree_util
 from experiments.harness.fitting import loglog_slope
-from experiments.harness.hosts import by_host, host_column, host_handles, host_style
+from experiments.harness.hosts import by_host, figure_legend, host_column, host_style
 from experiments.harness.records import thin_curve, unthin_curve
 from experiments.harness.timing import time_call, time_options
 from experiments.reporting.figures import PAGE_WIDTH, figure, log_axes, save
@@ -339,10 +339,7 @@ def _training_figure(train, directory):
         ax.set_xlabel(xlabel)
         ax.set_title(title)
     axes[0].set_ylabel("training loss (MSE)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    extra = host_handles(train)
-    fig.legend(handles + extra, labels + [h.get_label() for h in extra],
-               loc="outside lower center", ncols=3, frameon=False)
+    figure_legend(fig, axes[0], train, loc="outside lower center", ncols=3, frameon=False)
     save(fig, directory / "figures", "training")
     return "training"
 

@@ -60,9 +60,9 @@ from admodes.ode import checkpointing, discrete, problems
 from experiments.harness.fitting import crossover, loglog_slope
 from experiments.harness.hosts import (
     by_host,
+    figure_legend,
     findings_per_host,
     host_column,
-    host_handles,
     host_style,
     on_host,
     pooled_and_per_host,
@@ -511,10 +511,8 @@ def _cost_figure(cost, directory):
             ax.set_xlabel("p (parameters)")
             ax.set_ylabel(label)
             ax.set_title(f"({'ab'[row]}{col + 1}) {FAMILY[family]}")
-    handles, labels = axes[1][0].get_legend_handles_labels()  # methods (FLOPs row)
-    hosts = host_handles(cost)
-    fig.legend(handles + hosts, labels + [h.get_label() for h in hosts],
-               loc="outside lower center", ncols=4, frameon=False)
+    figure_legend(fig, axes[1][0], cost,  # methods (FLOPs row)
+                  loc="outside lower center", ncols=4, frameon=False)
     save(fig, directory / "figures", "cost_vs_p")
     return "cost_vs_p"
 

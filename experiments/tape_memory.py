@@ -43,9 +43,9 @@ import admodes.numpy as anp
 from experiments.harness.fitting import loglog_slope
 from experiments.harness.hosts import (
     by_host,
+    figure_legend,
     findings_per_host,
     host_column,
-    host_handles,
     host_style,
     per_host,
 )
@@ -280,10 +280,7 @@ def _steps_figure(sweep, fits, directory, dim):
     _box(ax_time, "\n".join(notes),
          x=0.97, y=0.03, ha="right", va="bottom")  # below the curves: both ratios exceed 1
     ax_time.set_ylim(bottom=1)  # both derivatives cost more than f: show the whole factor
-    handles, labels = ax_mem.get_legend_handles_labels()
-    hosts = host_handles(sweep)
-    fig.legend(handles + hosts, labels + [h.get_label() for h in hosts],
-               loc="outside lower center", ncols=2, frameon=False)
+    figure_legend(fig, ax_mem, sweep, loc="outside lower center", ncols=2, frameon=False)
     save(fig, directory / "figures", "memory_vs_steps")
     return "memory_vs_steps"
 

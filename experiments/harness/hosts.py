@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["HOST_MARKERS", "by_host", "findings_per_host", "host_column", "host_handles",
-           "host_names", "host_style", "on_host", "per_host", "pooled_and_per_host"]
+__all__ = ["HOST_MARKERS", "by_host", "figure_legend", "findings_per_host", "host_column",
+           "host_handles", "host_names", "host_style", "on_host", "per_host", "pooled_and_per_host"]
 
 # The i-th host's points are drawn with the i-th marker (colours and line styles stay the
 # method's), so a reader tells hosts apart without losing which method is which.
@@ -135,3 +135,10 @@ def host_handles(data: pd.DataFrame) -> list:
     return [Line2D([], [], color="0.3", linestyle="none", label=host,
                    marker=HOST_MARKERS[index % len(HOST_MARKERS)])
             for index, (host, _) in enumerate(by_host(data)) if host is not None]
+
+
+def figure_legend(fig, ax, data: pd.DataFrame, **kwargs):
+    """``fig.legend`` of ``ax``'s labelled artists followed by the host entries of ``data``."""
+    handles, labels = ax.get_legend_handles_labels()
+    hosts = host_handles(data)
+    return fig.legend(handles + hosts, labels + [h.get_label() for h in hosts], **kwargs)

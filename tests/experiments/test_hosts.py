@@ -107,6 +107,19 @@ def test_several_hosts_are_grouped_by_name():
     assert [h.get_label() for h in hosts.host_handles(data)] == ["a", "b"]
 
 
+def test_figure_legend_lists_the_axes_artists_then_the_hosts():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="forward")
+    data = pd.DataFrame({"n": [1, 2], "host": ["b", "a"]})
+    legend = hosts.figure_legend(fig, ax, data)
+    assert [t.get_text() for t in legend.get_texts()] == ["forward", "a", "b"]
+    one = hosts.figure_legend(fig, ax, data.drop(columns="host"))
+    assert [t.get_text() for t in one.get_texts()] == ["forward"]
+    plt.close(fig)
+
+
 def test_per_host_labels_results_only_with_several_hosts():
     def count(rows):
         return pd.DataFrame({"points": [len(rows)]}) if len(rows) > 1 else pd.DataFrame()
