@@ -134,10 +134,13 @@ def meter():
     m = Meter()
     originals = {}
     for op in registry.ops():
-        originals[op] = (op.impl, op.jvp, op.vjp, op.accumulate)
+        originals[op] = (op.impl, op.jvp, op.vjp, op.accumulate, op.plain_jvp, op.plain_vjp)
         object.__setattr__(op, "impl", m._wrap_impl(op, op.impl))
         object.__setattr__(op, "jvp", m._wrap_rule(op.jvp, "jvp"))
         object.__setattr__(op, "vjp", m._wrap_rule(op.vjp, "vjp"))
+        # the plain rules call impls directly, past the meter: the metered rules replace them
+        object.__setattr__(op, "plain_jvp", op.jvp)
+        object.__setattr__(op, "plain_vjp", op.vjp)
         if op.accumulate is not None:
             object.__setattr__(op, "accumulate", m._wrap_accumulate(op, op.accumulate))
     process = Tape.process
@@ -161,11 +164,13 @@ def meter():
         _active.pop()
         Tape.process = process
         reverse.backward_pass, reverse.add_into = sweep, add_into
-        for op, (impl, jvp, vjp, accumulate) in originals.items():
+        for op, (impl, jvp, vjp, accumulate, plain_jvp, plain_vjp) in originals.items():
             object.__setattr__(op, "impl", impl)
             object.__setattr__(op, "jvp", jvp)
             object.__setattr__(op, "vjp", vjp)
             object.__setattr__(op, "accumulate", accumulate)
+            object.__setattr__(op, "plain_jvp", plain_jvp)
+            object.__setattr__(op, "plain_vjp", plain_vjp)
         m._tapes.clear()
 
 

@@ -9,6 +9,8 @@ a ``None`` tangent is a symbolic zero and costs nothing.
 
 from __future__ import annotations
 
+from numpy import ndarray
+
 from admodes.tracing import Trace, Tracer, bind
 
 __all__ = ["Dual", "ForwardTrace"]
@@ -31,12 +33,15 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def process(self, op, args, static):
+        # nested: a primal is a value of an outer transform; plain: no operand of the rule is
+        # a tracer, so the rule may run with registry ops bound to their impls (admodes.plain)
         if len(args) == 1:  # a one-argument op reaches here only with a dual of this trace
             dual = args[0]
             primal = dual._primal
             primals = [primal]
             tangents = [dual.tangent]
-            nested = isinstance(primal, Tracer)  # a value of an outer transform?
+            nested = isinstance(primal, Tracer)
+            plain = not nested and type(tangents[0]) is ndarray
         elif len(args) == 2:
             a, b = args
             ta = tb = None
@@ -47,6 +52,8 @@ class ForwardTrace(Trace):
             primals = [a, b]
             tangents = [ta, tb]
             nested = isinstance(a, Tracer) or isinstance(b, Tracer)
+            plain = not nested and (ta is None or type(ta) is ndarray) and (
+                tb is None or type(tb) is ndarray)
         else:
             primals = list(args)
             tangents = [None] * len(args)
@@ -58,13 +65,14 @@ class ForwardTrace(Trace):
                         a = primals[i] = a._primal
                     if not nested:
                         nested = isinstance(a, Tracer)
+            plain = not nested and all(t is None or type(t) is ndarray for t in tangents)
         out = bind(op, primals, static) if nested else op.impl(*primals, **static)
         if op.nondiff_argnums:
             for i in op.nondiff_argnums:
                 tangents[i] = None
             if all(t is None for t in tangents):
                 return out
-        tangent = op.jvp(primals, tangents, out, **static)
+        tangent = (op.plain_jvp if plain else op.jvp)(primals, tangents, out, **static)
         if tangent is None:
             return out
         if tangent.shape[1:] != out.shape:  # a rule may return a tangent that broadcasts to out

@@ -28,7 +28,7 @@ from typing import Any
 
 from admodes.tracing import Tracer, bind
 
-__all__ = ["Composite", "Op", "defcomposite", "defop", "entries", "lookup", "ops"]
+__all__ = ["Composite", "Op", "defcomposite", "defop", "entries", "lookup", "on_declare", "ops"]
 
 _NAMESPACES = ("numpy", "numpy.linalg", "nn", "internal")
 
@@ -87,6 +87,10 @@ class Op:
         ``"numpy"``, ``"numpy.linalg"``, ``"nn"`` or ``"internal"`` (not exposed).
     refs : tuple of str
         References for the rules.
+    plain_jvp, plain_vjp : callable
+        The rules as the engines call them when no operand is a tracer: the same functions
+        with every registry op bound to its ``impl`` (set by :mod:`admodes.plain`; the rules
+        themselves until then, and for ops declared outside :mod:`admodes.ops`).
     """
 
     name: str
@@ -107,8 +111,14 @@ class Op:
     saves: tuple = ("inputs", "out")
     namespace: str = "numpy"
     refs: tuple = ()
+    plain_jvp: Callable | None = dataclasses.field(default=None, repr=False)
+    plain_vjp: Callable | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self):
+        if self.plain_jvp is None:  # until admodes.plain specializes them
+            object.__setattr__(self, "plain_jvp", self.jvp)
+        if self.plain_vjp is None:
+            object.__setattr__(self, "plain_vjp", self.vjp)
         for field in ("impl", "jvp", "vjp", "cost", "domain"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"Op {self.name!r}: field {field!r} must be callable, "
@@ -212,6 +222,7 @@ class Composite:
 
 
 _REGISTRY: dict[str, Any] = {}
+_on_declare: list = []
 Tracer._ops = _REGISTRY  # operator overloading on tracers resolves names here
 
 
@@ -224,8 +235,16 @@ def _register(entry):
 
 def defop(name, impl, *, jvp, vjp, cost, doc, domain, **fields) -> Op:
     """Declare and register a primitive; see :class:`Op` for the fields."""
-    return _register(Op(name=name, impl=impl, jvp=jvp, vjp=vjp, cost=cost, doc=doc,
-                        domain=domain, **fields))
+    op = _register(Op(name=name, impl=impl, jvp=jvp, vjp=vjp, cost=cost, doc=doc,
+                      domain=domain, **fields))
+    for callback in _on_declare:
+        callback(op)
+    return op
+
+
+def on_declare(callback) -> None:
+    """Call ``callback(op)`` for every op declared from now on (see :mod:`admodes.plain`)."""
+    _on_declare.append(callback)
 
 
 def defcomposite(name, *, doc, domain, **fields):

@@ -28,16 +28,18 @@ class Node(Tracer):
 
 
 class Record:
-    """One tape entry. ``parents`` pairs an argument position with the parent's tape index."""
+    """One tape entry. ``parents`` pairs an argument position with the parent's tape index;
+    ``plain`` is True if no primal is a tracer of an outer transform."""
 
-    __slots__ = ("op", "out", "parents", "primals", "static")
+    __slots__ = ("op", "out", "parents", "plain", "primals", "static")
 
-    def __init__(self, op, primals, out, static, parents):
+    def __init__(self, op, primals, out, static, parents, plain):
         self.op = op
         self.primals = primals
         self.out = out
         self.parents = parents
         self.static = static
+        self.plain = plain
 
     def __repr__(self):
         shapes = ", ".join(str(shape_of(p)) for p in self.primals)
@@ -95,7 +97,8 @@ class Tape(Trace):
             primals = [ShapeDtype(p) if type(p) is np.ndarray or isinstance(p, Tracer) else p
                        for p in primals]
         records = self.records
-        records.append(Record(op, primals, out if "out" in saves else None, static, parents))
+        records.append(Record(op, primals, out if "out" in saves else None, static, parents,
+                              not nested))
         return Node(out, self, len(records) - 1)
 
     def saved_arrays(self) -> dict:
@@ -140,13 +143,15 @@ def backward_pass(records, seeds):
                 op.accumulate(buffer, ct, rec.primals, rec.out, **rec.static)
                 cts[parent], owned[parent] = buffer, True
                 continue
+        # plain operands: the rule with registry ops bound to their impls (admodes.plain)
+        vjp = op.plain_vjp if rec.plain and type(ct) is np.ndarray else op.vjp
         if op.selective:  # tell the rule which cotangents the sweep will use
             wants = [False] * len(rec.primals)
             for pos, _ in rec.parents:
                 wants[pos] = True
-            grads = op.vjp(ct, rec.primals, rec.out, wants=tuple(wants), **rec.static)
+            grads = vjp(ct, rec.primals, rec.out, wants=tuple(wants), **rec.static)
         else:
-            grads = op.vjp(ct, rec.primals, rec.out, **rec.static)
+            grads = vjp(ct, rec.primals, rec.out, **rec.static)
         for pos, parent in rec.parents:
             g = grads[pos]
             if g is None:
