@@ -20,7 +20,7 @@ every registry op is replaced by what it would have run on plain arrays:
 Only functions defined in :mod:`admodes.ops` are rebound (they keep no state in module globals);
 anything else, including the rules of ops declared elsewhere, is used as it is. On plain arrays a
 specialized rule performs exactly the operations of the original, in the same order, so its
-result is identical (the generated tests check this bit for bit for every op on its domain).
+result is identical (``tests/test_plain.py`` checks this bit for bit for every op on its domain).
 The engines call it only when no operand of the rule is a tracer (see ``Tape.process``,
 ``backward_pass`` and ``ForwardTrace.process``); a meter (:mod:`admodes.cost`) replaces it by the
 metered original rule while it counts.
@@ -39,7 +39,18 @@ __all__ = ["plain_function", "specialize", "specialize_registry"]
 _PACKAGE = "admodes.ops"
 _functions: dict = {}  # original function -> its plain version
 _globals: dict = {}  # id(module globals) -> the plain copy of them
-_plain_registry: dict = {}  # name -> plain callable (stands in for registry._REGISTRY)
+
+
+class _PlainRegistry(dict):
+    """Stands in for ``registry._REGISTRY`` (``_R["sum"]`` in the helpers): name -> the plain
+    replacement of the entry, made on first lookup."""
+
+    def __missing__(self, name):
+        value = self[name] = _plain_value(registry._REGISTRY[name])
+        return value
+
+
+_plain_registry = _PlainRegistry()
 
 
 def specialize_registry() -> None:
@@ -50,8 +61,6 @@ def specialize_registry() -> None:
 
 def specialize(ops) -> None:
     """Set ``plain_jvp`` and ``plain_vjp`` of each op (after every op it calls is registered)."""
-    for entry in registry.entries():
-        _plain_registry.setdefault(entry.name, _plain_value(entry))
     for op in ops:
         object.__setattr__(op, "plain_jvp", plain_function(op.jvp))
         object.__setattr__(op, "plain_vjp", plain_function(op.vjp))
