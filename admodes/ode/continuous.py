@@ -64,18 +64,20 @@ Cost of the interpolating adjoint. One evaluation is one reverse sweep of the ta
 ``(t, y(t), p)``, and the tape is recorded once per distinct ``t`` (:func:`interpolating_system`);
 ``y(t)`` comes from :class:`~admodes.ode._ivp.DenseSolution`. Measured (one BLAS thread,
 rtol = atol = 1e-6, gradient time / plain-solve time with the same solver, medians on a
-shared 2-core machine): the neural ODE of dim 31 (p = 992, RK45) from 12.9 to 10-10.7; the
-heat equation n = 300 from 13.0 to 9.0 with BDF and from 6.7 to 4.2 with Radau. What remains
-is the engine's overhead per recorded op and per swept op (about 7 µs each; 51 tapes and 70
-sweeps of 6 ops on the neural ODE, against 32 plain evaluations of 8 µs for the solve) and,
-on the heat equation, scipy's BDF: about 750 backward steps (white-noise
-jumps of λ excite the stiff modes, and BDF restarts at order 1 after each) against about 70
-forward ones, at about 230 µs of scipy's own work per step, which alone is 4.6 times the
-plain solve. A quadrature adjoint (integrate only ``λ`` implicitly, ``μ = ∫ J_pᵀ λ dt`` by
-quadrature on the dense outputs; Ma et al. 2021) was measured and not adopted: on the heat
-equation its BDF solve of ``λ`` alone took 783 steps and 310 ms against 760 steps and 330 ms
-for ``[λ, μ]``, and the quadrature would add two or more tapes and sweeps (83 µs each) per
-step.
+shared 2-core machine): the neural ODE of dim 31 (p = 992, RK45) from 12.9 to 9.2-10 (tapes
+reused per ``t``, then the plain-array rules of :mod:`admodes.plain`); the heat equation
+n = 300 from 13.0 to 8.5-9.3 with BDF and from 6.7 to 4.2-5.5 with Radau. What remains is the
+engine's overhead per recorded and per swept op (about 4 µs each; per evaluation a 23 µs tape
+and a 26 µs sweep of 6 ops on the neural ODE, 51 tapes and 70 sweeps in all, against 32 plain
+evaluations of 6 µs for the solve) and, on the heat equation, scipy's BDF: about 750 backward
+steps (white-noise jumps of λ excite the stiff modes, and BDF restarts at order 1 after each)
+against about 70 forward ones, at about 230 µs of scipy's own work per step, which alone is 4.6
+times the plain solve. A quadrature adjoint (integrate only ``λ`` implicitly,
+``μ = ∫ J_pᵀ λ dt`` by quadrature on the dense outputs; Ma et al. 2021) was measured and not
+adopted: on the heat equation its BDF solve of ``λ`` alone took 783 steps and 310 ms against
+760 steps and 330 ms for ``[λ, μ]``, and its Radau solve as many evaluations of ``f`` (2 789
+against 2 747; the Newton iterations do not drop) in 396 ms against 463 ms, before the
+quadrature's own three sweeps per step.
 
 ``max_steps=`` (default 10 000) bounds the accepted steps of each ``solve_ivp`` call; beyond
 it a :class:`~admodes.ode.stepping.StepLimitError` suggests an implicit solver (so does a
