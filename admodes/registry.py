@@ -111,14 +111,13 @@ class Op:
     saves: tuple = ("inputs", "out")
     namespace: str = "numpy"
     refs: tuple = ()
-    plain_jvp: Callable | None = dataclasses.field(default=None, repr=False)
-    plain_vjp: Callable | None = dataclasses.field(default=None, repr=False)
+    # not init fields: dataclasses.replace(op, vjp=...) starts again from the new rules
+    plain_jvp: Callable | None = dataclasses.field(default=None, init=False, repr=False)
+    plain_vjp: Callable | None = dataclasses.field(default=None, init=False, repr=False)
 
     def __post_init__(self):
-        if self.plain_jvp is None:  # until admodes.plain specializes them
-            object.__setattr__(self, "plain_jvp", self.jvp)
-        if self.plain_vjp is None:
-            object.__setattr__(self, "plain_vjp", self.vjp)
+        object.__setattr__(self, "plain_jvp", self.jvp)  # until admodes.plain specializes them
+        object.__setattr__(self, "plain_vjp", self.vjp)
         for field in ("impl", "jvp", "vjp", "cost", "domain"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"Op {self.name!r}: field {field!r} must be callable, "

@@ -8,6 +8,7 @@ operand is a tracer; the nesting tests (higher order through every op) exercise 
 
 from __future__ import annotations
 
+import dataclasses
 import dis
 import types
 
@@ -146,3 +147,13 @@ def test_the_meter_sees_the_rules_evaluations():
     assert m.flops["vjp"] == 14
     sin = registry.lookup("sin")
     assert sin.plain_vjp is not sin.vjp  # restored after the meter
+
+
+def test_a_replaced_op_uses_its_new_rules():
+    """``dataclasses.replace(op, vjp=...)`` must not carry the old op's plain rules along."""
+    sin = registry.lookup("sin")
+    doubled = dataclasses.replace(sin, vjp=lambda ct, p, out: (2.0 * ct * np.cos(p[0]),))
+    assert doubled.plain_vjp is doubled.vjp and doubled.plain_jvp is sin.jvp
+    x = np.array([0.3, 1.1])
+    _, pullback = ad.vjp(lambda x: doubled(x), x)
+    np.testing.assert_allclose(pullback(np.ones(2))[0], 2.0 * np.cos(x))
