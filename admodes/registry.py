@@ -91,6 +91,8 @@ class Op:
         The rules as the engines call them when no operand is a tracer: the same functions
         with every registry op bound to its ``impl`` (set by :mod:`admodes.plain`; the rules
         themselves until then, and for ops declared outside :mod:`admodes.ops`).
+    saves_inputs, saves_out : bool
+        ``"inputs" in saves`` and ``"out" in saves`` (derived; read by the tape per record).
     """
 
     name: str
@@ -114,10 +116,15 @@ class Op:
     # not init fields: dataclasses.replace(op, vjp=...) starts again from the new rules
     plain_jvp: Callable | None = dataclasses.field(default=None, init=False, repr=False)
     plain_vjp: Callable | None = dataclasses.field(default=None, init=False, repr=False)
+    # ``saves`` as the reverse engine reads it on every recorded op
+    saves_inputs: bool = dataclasses.field(default=True, init=False, repr=False)
+    saves_out: bool = dataclasses.field(default=True, init=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "plain_jvp", self.jvp)  # until admodes.plain specializes them
         object.__setattr__(self, "plain_vjp", self.vjp)
+        object.__setattr__(self, "saves_inputs", "inputs" in self.saves)
+        object.__setattr__(self, "saves_out", "out" in self.saves)
         for field in ("impl", "jvp", "vjp", "cost", "domain"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"Op {self.name!r}: field {field!r} must be callable, "

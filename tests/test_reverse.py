@@ -1,6 +1,7 @@
 """The reverse engine: fan-out accumulation, reusable pullbacks, deep tapes, clean state after
 errors, leaked tracers and batched cotangents."""
 
+import gc
 import sys
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import admodes as ad
 import admodes.numpy as anp
 from admodes import tracing
-from admodes.reverse import Node, Tape, backward_pass
+from admodes.reverse import Node, Tape, _DeferredCollection, backward_pass
 
 
 @pytest.fixture
@@ -231,6 +232,39 @@ def test_no_state_left_after_an_exception_in_a_nested_transform(rng):
         ad.jacfwd(inner_fails)(x)
     assert tracing._stack == []
     np.testing.assert_allclose(ad.hessian(lambda x: anp.sum(x ** 3))(x), np.diag(6 * x))
+
+
+# -- the garbage collector while recording --------------------------------------------------------
+
+def test_collector_threshold_raised_while_recording_and_restored_after(rng):
+    x = rng.standard_normal(3)
+    before = gc.get_threshold()
+    seen = []
+
+    def f(x):
+        seen.append(gc.get_threshold()[0])
+        return anp.sum(anp.sin(x))
+
+    def nested(x):  # an inner tape inside an outer one: the outer level's value comes back
+        g = ad.grad(f)(x)
+        seen.append(gc.get_threshold()[0])
+        return anp.sum(g * x)
+    ad.grad(nested)(x)
+    assert seen == [_DeferredCollection.THRESHOLD] * 2
+    assert gc.get_threshold() == before
+    with pytest.raises(Boom):  # restored after an error too
+        ad.grad(lambda x: (_ for _ in ()).throw(Boom("x")))(x)
+    assert gc.get_threshold() == before
+
+
+def test_collector_left_alone_when_disabled_by_threshold(rng):
+    before = gc.get_threshold()
+    gc.set_threshold(0)
+    try:
+        ad.grad(lambda x: anp.sum(x * x))(rng.standard_normal(3))
+        assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
 
 
 # -- leaked tracers -------------------------------------------------------------------------------
