@@ -304,8 +304,11 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
     seeds = [(o.index, ct) for o, ct in zip(out_leaves, batched_cts)
              if isinstance(o, Node) and o._trace is tape]
     k = batched_cts[0].shape[0] if batched_cts else 1
-    with conventions.use(snapshot):
+    if snapshot is conventions.current():  # the usual case: no context to enter
         cts = reverse.backward_pass(tape.records, seeds)
+    else:
+        with conventions.use(snapshot):
+            cts = reverse.backward_pass(tape.records, seeds)
     return [_zeros_like(n, (k,)) if cts[n.index] is None else cts[n.index] for n in nodes]
 
 

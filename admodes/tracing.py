@@ -10,6 +10,7 @@ constant.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -86,7 +87,7 @@ def ndim_of(x) -> int:
 
 
 def size_of(x) -> int:
-    return int(np.prod(shape_of(x), dtype=np.int64))
+    return int(math.prod(shape_of(x)))
 
 
 class ShapeDtype:
@@ -104,7 +105,7 @@ class ShapeDtype:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(math.prod(self.shape))
 
     def __repr__(self):
         return f"ShapeDtype(shape={self.shape}, dtype={self.dtype})"
@@ -231,7 +232,11 @@ class Tracer:
             raise ValueError(f"reshape of a traced array supports order='C' only, got {order!r}")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return self._ops["reshape"](self, shape)
+        for d in shape:
+            if isinstance(d, Tracer):
+                raise self._ops["reshape"]._traced_static("shape")
+        # straight to bind: the method's shape is always the static argument (no binding)
+        return bind(self._ops["reshape"], (self,), {"shape": shape})
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):

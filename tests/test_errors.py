@@ -317,6 +317,8 @@ UNSUPPORTED = {
     "traced-index": (lambda x: x[x], TypeError, r"indexing with a traced array"),
     "reshape-order": (lambda x: x.reshape(3, order="F"), ValueError,
                       r"reshape of a traced array supports order='C' only"),
+    "reshape-traced-shape": (lambda x: x.reshape(x[0], 3), TypeError,
+                             r"reshape\(\): static argument 'shape' must be a concrete value"),
     "astype-int": (lambda x: x.astype(int), TypeError,
                    r"astype\(\): a traced array can only be cast to a floating dtype"),
     "len-0d": (lambda x: len(anp.sum(x)), TypeError, r"len\(\) of a 0-d traced array"),

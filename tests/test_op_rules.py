@@ -421,3 +421,30 @@ def test_unary_shapes(name, dtype, shape, seed):
     check_jvp(case, rng)
     check_dot_product(case, rng)
     check_dtypes(case, rng)
+
+
+# -- broadcast_to's primal: its direct zero-stride view must be numpy's -------------------------
+
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4,
+                                                 max_side=3),
+       layout=st.sampled_from(["contiguous", "transposed", "sliced", "read-only"]))
+def test_broadcast_to_impl_equals_numpy(shapes, layout):
+    shape, target = shapes.input_shapes[0], shapes.result_shape
+    x = np.arange(float(np.prod(shape, dtype=np.int64))).reshape(shape)
+    if layout == "transposed":
+        x = x.T.copy().T                     # same values, Fortran order
+    elif layout == "sliced" and x.ndim:
+        x = np.repeat(x, 2, axis=-1)[..., ::2]  # a strided view
+    elif layout == "read-only":
+        x = np.broadcast_to(x, shape)
+    out = registry.lookup("broadcast_to").impl(x, target)
+    expected = np.broadcast_to(x, target)
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected)
+    assert not out.flags.writeable
+    assert np.shares_memory(out, x) or out.size == 0
+
+
+def test_broadcast_to_impl_rejects_incompatible_shapes_like_numpy():
+    with pytest.raises(ValueError, match="broadcast"):
+        registry.lookup("broadcast_to").impl(np.ones((2, 3)), (2, 4))

@@ -6,6 +6,8 @@ the reduced axes are shifted past the batch axis of tangents and cotangents.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from admodes import conventions
@@ -179,7 +181,7 @@ cumsum = defop(
 def _count(x, axis):
     shape = shape_of(x)
     axes = normalize_axes(axis, len(shape), "mean")
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return int(math.prod(shape[a] for a in axes))
 
 
 @defcomposite("mean", domain=_reduction_domain(),
