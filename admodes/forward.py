@@ -78,8 +78,10 @@ class ForwardTrace(Trace):
             if all(t is None for t in tangents):
                 return out
         rule = op.plain_jvp if plain else op.jvp
-        tangent = rule(primals, tangents, out, **static) if static else rule(primals, tangents,
-                                                                             out)
+        if static:
+            tangent = rule(primals, tangents, out, **static)
+        else:
+            tangent = rule(primals, tangents, out)
         if tangent is None:
             return out
         if tangent.shape[1:] != out.shape:  # a rule may return a tangent that broadcasts to out

@@ -9,7 +9,8 @@ pullback can be called any number of times, with a batch of ``k`` cotangents at 
 While a tape records, the cyclic garbage collector's first-generation threshold is raised
 (:class:`_DeferredCollection`): a tape of n ops keeps about 4n small objects alive, which
 otherwise trigger a young collection every 700 and older-generation passes over the whole
-heap; on the 1000-op chain of ``benchmarks/compare_peers.py`` that is about 10% of ``grad``.
+heap: ``grad`` of the 1000-op chain of ``benchmarks/compare_peers.py`` took 4.5-5.8 µs per op
+with them and takes 3.9-4.0 without (and its spread between repeats shrank tenfold).
 """
 
 from __future__ import annotations
