@@ -3,6 +3,7 @@ errors, leaked tracers and batched cotangents."""
 
 import gc
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -254,6 +255,23 @@ def test_collector_threshold_raised_while_recording_and_restored_after(rng):
     assert gc.get_threshold() == before
     with pytest.raises(Boom):  # restored after an error too
         ad.grad(lambda x: (_ for _ in ()).throw(Boom("x")))(x)
+    assert gc.get_threshold() == before
+
+
+def test_collector_threshold_restored_after_tapes_in_several_threads(rng):
+    before = gc.get_threshold()
+    x = rng.standard_normal(3)
+    results = []
+
+    def work():
+        results.extend(ad.grad(lambda x: anp.sum(x * x))(x) for _ in range(200))
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 800
+    np.testing.assert_allclose(np.array(results), np.tile(2 * x, (800, 1)))
     assert gc.get_threshold() == before
 
 
