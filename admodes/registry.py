@@ -23,6 +23,7 @@ them differentiable again and gives higher order for free.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -149,7 +150,7 @@ class Op:
         if not kwargs and len(args) == self.nargs and self.parse is None:
             static = self.static  # the defaults (never mutated)
         elif self.parse is not None:
-            arrays, static = self.parse(*args, **kwargs)
+            arrays, static = self._parse(args, kwargs)
             args, static = tuple(arrays), self.bind_static((), static)
         elif len(args) >= self.nargs:
             args, rest = args[:self.nargs], args[self.nargs:]
@@ -168,6 +169,20 @@ class Op:
         if top.active:
             return top.process(self, args, static)
         return bind(self, args, static)  # raises the leaked-tracer error
+
+    def _parse(self, args, kwargs):
+        """``parse(*args, **kwargs)``; a call that does not fit its signature is reported with
+        the op's name and the signature (not the private parse function's name)."""
+        try:
+            return self.parse(*args, **kwargs)
+        except TypeError:
+            signature = inspect.signature(self.parse)
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as err:
+                raise TypeError(f"{self.name}(): {err}; the signature is "
+                                f"{self.short_name}{signature}") from None
+            raise  # raised by parse itself: its own message
 
     def bind_static(self, positional, keywords) -> dict:
         """Complete the static arguments from positional extras, keywords and defaults."""

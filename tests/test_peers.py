@@ -1,16 +1,21 @@
 """Full Jacobians and gradients compared with HIPS autograd, JAX and PyTorch when installed.
 
-The peers are optional (``pip install admodes[peers]`` for autograd); each is imported with
-``pytest.importorskip`` and none is a runtime dependency of admodes.
+The peers are optional (``pip install admodes[peers]`` for autograd and JAX,
+``admodes[peers-torch]`` for PyTorch); each is imported with ``pytest.importorskip`` and none is
+a runtime dependency of admodes. With JAX, every public registry entry (but pooling) is also
+compared with its jax.numpy / jax.nn counterpart on its first domain case.
 """
 
 import types
 
 import numpy as np
 import pytest
+from test_op_rules import Case  # tests/ is on sys.path (pytest rootdir-relative imports)
 
 import admodes as ad
 import admodes.numpy as anp
+from admodes import registry
+from admodes import tree as tree_util
 
 RTOL, ATOL = 1e-10, 1e-12
 
@@ -178,3 +183,42 @@ def test_against_pytorch(workload, rng):
     inputs = tuple(torch.from_numpy(np.ascontiguousarray(d)) for d in diff)
     theirs = torch.autograd.functional.jacobian(f, inputs)
     _compare(ours, [t.numpy() for t in theirs])
+
+
+# -- every registry entry against its JAX counterpart ----------------------------------------------
+
+_JAX_NN = ("sigmoid", "relu", "softplus", "logsumexp", "log_softmax", "softmax")
+_JAX_KEYWORDS = {"a_min": "min", "a_max": "max"}  # numpy's old names of clip's bounds
+_PUBLIC_ENTRIES = [e for e in registry.entries() if e.namespace != "internal"
+                   and not e.short_name.endswith(("_pool1d", "_pool2d"))]  # no jnp counterpart
+
+
+def _jax_function(jax, entry):
+    if entry.namespace == "nn":
+        return getattr(jax.nn, entry.short_name)
+    module = jax.numpy.linalg if entry.namespace == "numpy.linalg" else jax.numpy
+    return getattr(module, entry.short_name)
+
+
+@pytest.mark.parametrize("entry", _PUBLIC_ENTRIES, ids=lambda e: e.name)
+def test_entry_jacobian_against_jax(entry, jax_x64):
+    """The first domain case of every public entry: admodes' jacrev and jacfwd equal JAX's
+    jacrev (eager) of the same jax.numpy / jax.nn function."""
+    jax = jax_x64
+    assert entry.short_name in _JAX_NN or entry.namespace != "nn"
+    case = Case(entry, *entry.domain(np.random.default_rng(7), np.float64)[0])
+    if not case.x:
+        pytest.skip(f"{entry.name}: its first case has no float input")
+    fun = _jax_function(jax, entry)
+    static = {_JAX_KEYWORDS.get(k, k): v for k, v in case.static.items()}
+
+    def theirs(*x):
+        leaves = list(case._leaves)
+        for i, value in zip(case._positions, x):
+            leaves[i] = value
+        return fun(*tree_util.unflatten(case._treedef, leaves), **static)
+    expected = [np.asarray(j) for j in jax.tree_util.tree_leaves(
+        jax.jacrev(theirs, argnums=case.argnums)(*case.x))]
+    for transform in (ad.jacrev, ad.jacfwd):
+        ours = tree_util.flatten(transform(case.f, argnums=case.argnums)(*case.x))[0]
+        _compare([np.asarray(j) for j in ours], expected)

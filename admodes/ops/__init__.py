@@ -1,7 +1,17 @@
 """Op definitions by family. Importing this package registers every op, in a fixed order;
 it is the only place registration is triggered."""
 
-from admodes.ops import einsum, elementwise, indexing, linalg, nn, pooling, reductions, shape  # noqa: F401
+from admodes.ops import (  # noqa: F401
+    arrangement,
+    einsum,
+    elementwise,
+    indexing,
+    linalg,
+    nn,
+    pooling,
+    reductions,
+    shape,
+)
 from admodes.plain import specialize_registry
 
 specialize_registry()

@@ -19,7 +19,7 @@ from admodes import conventions
 from admodes.ops import _domains as dom
 from admodes.ops._flops import elementwise as ew_cost
 from admodes.ops._helpers import align, unbroadcast
-from admodes.registry import defop
+from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
 
@@ -200,6 +200,51 @@ arccos = _unary("arccos", np.arccos,
                 "y = arccos(x); ẏ = −ẋ/√(1 − x²); x̄ = −ȳ/√(1 − x²)",
                 domain=dom.unary(dom.unit), saves=("inputs",))
 
+arcsinh = _unary("arcsinh", np.arcsinh, lambda x, y: divide(1.0, sqrt(add(_sq(x), 1.0))), 1,
+                 "y = arcsinh(x); ẏ = ẋ/√(x² + 1); x̄ = ȳ/√(x² + 1)", saves=("inputs",))
+arccosh = _unary("arccosh", np.arccosh,
+                 lambda x, y: divide(1.0, sqrt(subtract(_sq(x), 1.0))), 1,
+                 "y = arccosh(x) (x ≥ 1); ẏ = ẋ/√(x² − 1); x̄ = ȳ/√(x² − 1)",
+                 domain=dom.unary(dom.above_one), saves=("inputs",))
+arctanh = _unary("arctanh", np.arctanh, lambda x, y: divide(1.0, subtract(1.0, _sq(x))), 1,
+                 "y = arctanh(x) (|x| < 1); ẏ = ẋ/(1 − x²); x̄ = ȳ/(1 − x²)",
+                 domain=dom.unary(dom.unit), saves=("inputs",))
+log2 = _unary("log2", np.log2, lambda x, y: divide(1.0 / math.log(2.0), x), 1,
+              "y = log₂(x); ẏ = ẋ/(x ln 2); x̄ = ȳ/(x ln 2)", domain=dom.unary(dom.positive),
+              saves=("inputs",))
+log10 = _unary("log10", np.log10, lambda x, y: divide(1.0 / math.log(10.0), x), 1,
+               "y = log₁₀(x); ẏ = ẋ/(x ln 10); x̄ = ȳ/(x ln 10)", domain=dom.unary(dom.positive),
+               saves=("inputs",))
+exp2 = _unary("exp2", np.exp2, lambda x, y: multiply(y, math.log(2.0)), 1,
+              "y = 2ˣ; ẏ = y ln 2·ẋ; x̄ = y ln 2·ȳ", saves=("out",))
+reciprocal = _unary("reciprocal", np.reciprocal, lambda x, y: negative(_sq(y)), 1,
+                    "y = 1/x; ẏ = −y²·ẋ; x̄ = −y²·ȳ", domain=dom.unary(dom.away_from_zero),
+                    saves=("out",))
+cbrt = _unary("cbrt", np.cbrt, lambda x, y: divide(1.0, multiply(3.0, _sq(y))), 1,
+              "y = ∛x (real, all x); ẏ = ẋ/(3y²); x̄ = ȳ/(3y²) (infinite at x = 0)",
+              domain=dom.unary(dom.away_from_zero), saves=("out",))
+deg2rad = _unary("deg2rad", np.deg2rad, lambda x, y: math.pi / 180.0, 1,
+                 "y = x·π/180; ẏ = ẋ·π/180; x̄ = ȳ·π/180", saves=(), linear=True)
+rad2deg = _unary("rad2deg", np.rad2deg, lambda x, y: 180.0 / math.pi, 1,
+                 "y = x·180/π; ẏ = ẋ·180/π; x̄ = ȳ·180/π", saves=(), linear=True)
+hypot = _binary(
+    "hypot", np.hypot, lambda a, b, out: divide(a, out), lambda a, b, out: divide(b, out), 4,
+    "y = √(a² + b²) without overflow (broadcasting); ẏ = (a·ȧ + b·ḃ)/y; ā = ȳ·a/y, b̄ = ȳ·b/y "
+    "(unbroadcast); undefined at a = b = 0", domain=dom.binary(dom.away_from_zero,
+                                                              dom.away_from_zero))
+
+
+def _arctan2_partial(a, b, sign):
+    return divide(b if sign > 0 else negative(a), add(_sq(a), _sq(b)))
+
+
+arctan2 = _binary(
+    "arctan2", np.arctan2, lambda a, b, out: _arctan2_partial(a, b, 1),
+    lambda a, b, out: _arctan2_partial(a, b, -1), 4,
+    "y = atan2(a, b), the angle of (b, a); ẏ = (b·ȧ − a·ḃ)/(a² + b²); ā = ȳ·b/(a² + b²), "
+    "b̄ = −ȳ·a/(a² + b²) (unbroadcast); the angle jumps by 2π across a = 0, b < 0",
+    domain=dom.binary(dom.away_from_zero, dom.away_from_zero), saves=("inputs",))
+
 
 # -- piecewise functions (kinks; conventions in admodes.conventions) ------------------------------
 
@@ -213,6 +258,12 @@ abs = _unary(
     "y = |x|; ẏ = sign(x)·ẋ; x̄ = sign(x)·ȳ; at x = 0 the derivative is the convention "
     "conventions.abs (default 0)", domain=dom.unary(dom.away_from_zero), saves=("inputs",),
     kinks="abs'(0) = conventions.current().abs (default 0, the minimum-norm subgradient)")
+
+
+@defcomposite("absolute", domain=dom.unary(dom.away_from_zero), kinks=abs.kinks,
+              doc="numpy's other name of abs (np.absolute is the ufunc np.abs)")
+def absolute(x):
+    return abs(x)
 
 sign = defop(
     "sign", np.sign, jvp=lambda p, t, out: None, vjp=lambda ct, p, out: (None,),
@@ -290,8 +341,10 @@ def _clip_mask(x, a_min, a_max):
 
 
 def _clip_domain(rng, dtype):
-    return [((dom.real(rng, s, dtype),), {"a_min": -1.05, "a_max": 0.95})
-            for s in dom.UNARY_SHAPES]
+    cases = [((dom.real(rng, s, dtype),), {"a_min": -1.05, "a_max": 0.95})
+             for s in dom.UNARY_SHAPES]
+    return cases + [((dom.real(rng, (4,), dtype),), {"min": -0.45}),
+                    ((dom.real(rng, (2, 3), dtype), None, 0.55), {})]
 
 
 def _clip_impl(x, a_min, a_max):
@@ -300,8 +353,17 @@ def _clip_impl(x, a_min, a_max):
     return np.clip(x, a_min, a_max)
 
 
+def _clip_parse(x, a_min=None, a_max=None, *, min=None, max=None):
+    """numpy's two spellings of the bounds: ``clip(x, a_min, a_max)`` and, as in numpy ≥ 2.1
+    and JAX, ``clip(x, min=..., max=...)``."""
+    if (min is not None and a_min is not None) or (max is not None and a_max is not None):
+        raise TypeError("clip(): a bound was given twice (a_min and min, or a_max and max); "
+                        "pass each bound once")
+    return (x,), {"a_min": a_min if min is None else min, "a_max": a_max if max is None else max}
+
+
 clip = defop(
-    "clip", _clip_impl,
+    "clip", _clip_impl, parse=_clip_parse,
     jvp=lambda p, t, out, a_min, a_max: multiply(t[0], _clip_mask(p[0], a_min, a_max)),
     vjp=lambda ct, p, out, a_min, a_max: (multiply(ct, _clip_mask(p[0], a_min, a_max)),),
     cost=ew_cost(2), domain=_clip_domain, static={"a_min": None, "a_max": None},

@@ -1,5 +1,5 @@
 """Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, norm; with
-dot, outer, trace and diag as composites.
+dot, outer, trace, diag, tensordot and kron as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
 forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
@@ -12,6 +12,7 @@ import numpy as np
 from admodes.ops import _domains as dom
 from admodes.ops._flops import matmul_flops, size
 from admodes.ops._helpers import align, swap_last, unbroadcast
+from admodes.ops.einsum import einsum
 from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import add, multiply, negative, power, sqrt
 from admodes.ops.indexing import take, take_transpose
@@ -335,6 +336,51 @@ def dot(a, b):
               doc="outer(a, b)_ij = a_i b_j of the flattened inputs (a multiply)")
 def outer(a, b):
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def _tensordot_domain(rng, dtype):
+    r = dom.real
+    return [((r(rng, (2, 3, 4), dtype), r(rng, (3, 4, 2), dtype)), {}),
+            ((r(rng, (2, 3), dtype), r(rng, (3, 2), dtype)), {"axes": 1}),
+            ((r(rng, (2, 3, 4), dtype), r(rng, (4, 2, 3), dtype)), {"axes": ([1, 2], [2, 0])}),
+            ((r(rng, (2,), dtype), r(rng, (3,), dtype)), {"axes": 0})]
+
+
+@defcomposite("tensordot", domain=_tensordot_domain,
+              doc="tensordot(a, b, axes=2): Σ over paired axes (the last N of a with the first "
+                  "N of b, or two lists), as an einsum")
+def tensordot(a, b, axes=2):
+    na, nb = ndim_of(a), ndim_of(b)
+    if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= min(na, nb):
+            raise ValueError(f"tensordot(): axes={axes} for operands of {na} and {nb} dims")
+        pairs = (list(range(na - axes, na)), list(range(axes)))
+    else:
+        pairs = tuple([int(i) % n for i in np.atleast_1d(side)] for side, n in
+                      zip(axes, (na, nb)))
+        if len(pairs[0]) != len(pairs[1]):
+            raise ValueError(f"tensordot(): axes {axes!r} pair {len(pairs[0])} axes of a with "
+                             f"{len(pairs[1])} of b")
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for i, j in zip(*pairs):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in pairs[0]] + \
+          [c for j, c in enumerate(sb) if j not in pairs[1]]
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+@defcomposite("kron", domain=_pair_domain([((2, 2), (3, 2)), ((3,), (2,)), ((2,), (2, 3))]),
+              doc="kron(a, b): the Kronecker product, block (i, j) = a_ij b (a broadcast "
+                  "multiply of interleaved axes, reshaped)")
+def kron(a, b):
+    sa, sb = shape_of(a), shape_of(b)
+    d = max(len(sa), len(sb))
+    sa, sb = (1,) * (d - len(sa)) + tuple(sa), (1,) * (d - len(sb)) + tuple(sb)
+    product = multiply(reshape(a, tuple(v for n in sa for v in (n, 1))),
+                       reshape(b, tuple(v for n in sb for v in (1, n))))
+    return reshape(product, tuple(m * n for m, n in zip(sa, sb)))
 
 
 def _diagonal_positions(rows, cols, offset):

@@ -1,4 +1,5 @@
-"""Reductions: sum, prod, max, min, cumsum (primitives) and mean, var, std (composites).
+"""Reductions: sum, prod, max, min, cumsum (primitives) and mean, var, std, average, amax,
+amin (composites).
 
 ``axis`` is None (all axes), an int or a tuple of ints; ``keepdims`` as in numpy. In the rules
 the reduced axes are shifted past the batch axis of tangents and cotangents.
@@ -142,6 +143,18 @@ max = _extremum_op("max", np.max)
 min = _extremum_op("min", np.min)
 
 
+@defcomposite("amax", domain=_reduction_domain(), kinks=max.kinks,
+              doc="numpy's other name of max")
+def amax(x, axis=None, keepdims=False):
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+@defcomposite("amin", domain=_reduction_domain(), kinks=min.kinks,
+              doc="numpy's other name of min")
+def amin(x, axis=None, keepdims=False):
+    return min(x, axis=axis, keepdims=keepdims)
+
+
 # -- cumsum -------------------------------------------------------------------------------------
 
 def _reverse_cumsum(ct, axis):
@@ -188,6 +201,32 @@ def _count(x, axis):
               doc="mean(x, axis) = sum(x, axis) / n, n the number of reduced entries")
 def mean(x, axis=None, keepdims=False):
     return divide(sum(x, axis=axis, keepdims=keepdims), float(_count(x, axis)))
+
+
+def _average_domain(rng, dtype):
+    x = dom.real(rng, (2, 3), dtype)
+    return [((x,), {}), ((x,), {"axis": 1, "weights": dom.positive(rng, (3,), dtype)}),
+            ((x,), {"axis": 0, "weights": dom.positive(rng, (2, 3), dtype), "keepdims": True})]
+
+
+@defcomposite("average", domain=_average_domain,
+              doc="average(x, axis=None, weights=None) = Σ w·x / Σ w over axis (mean without "
+                  "weights); 1-d weights along axis as numpy; differentiable in x and weights")
+def average(x, axis=None, weights=None, keepdims=False):
+    if weights is None:
+        return mean(x, axis=axis, keepdims=keepdims)
+    shape, wshape = shape_of(x), shape_of(weights)
+    if wshape != shape:
+        if axis is None or len(wshape) != 1 or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"average(): weights of shape {wshape} differ from x's {shape}; "
+                             f"1-d weights need an int axis")
+        a = normalize_axes(axis, len(shape), "average")[0]
+        if wshape[0] != shape[a]:
+            raise ValueError(f"average(): {wshape[0]} weights for an axis of length {shape[a]}")
+        weights = reshape(weights, tuple(wshape[0] if i == a else 1 for i in range(len(shape))))
+    total = sum(multiply(x, weights), axis=axis, keepdims=keepdims)
+    return divide(total, sum(multiply(weights, np.ones(shape, dtype=np.result_type(
+        primal_value(weights)))), axis=axis, keepdims=keepdims))
 
 
 def _var_domain(rng, dtype):

@@ -131,13 +131,16 @@ def _concat_domain(rng, dtype):
     r = dom.real
     return [(([r(rng, (2,), dtype), r(rng, (3,), dtype)],), {"axis": 0}),
             (([r(rng, (2, 3), dtype), r(rng, (2, 1), dtype), r(rng, (2, 2), dtype)],), {"axis": 1}),
-            (([r(rng, (1, 3), dtype), r(rng, (2, 3), dtype)],), {"axis": -2})]
+            (([r(rng, (1, 3), dtype), r(rng, (2, 3), dtype)],), {"axis": -2}),
+            (([r(rng, (2, 2), dtype), r(rng, (3,), dtype)],), {"axis": None})]
 
 
 def _concat_parse(arrays, axis=0):
     if not isinstance(arrays, (list, tuple)) or not arrays:
         raise TypeError(f"concatenate() takes a non-empty sequence of arrays, got "
                         f"{type(arrays).__name__}")
+    if axis is None:  # numpy: the flattened arrays, joined
+        return tuple(reshape(a, (-1,)) for a in arrays), {"axis": 0}
     return tuple(arrays), {"axis": axis}
 
 

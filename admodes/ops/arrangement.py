@@ -1,0 +1,250 @@
+"""Rearranging composites of numpy's namespace: ravel, flip, roll, tile, repeat, split,
+array_split, vstack, hstack, atleast_1d/2d/3d, triu, tril, sort, take_along_axis.
+
+Each is written with the shape and indexing primitives (reshape, broadcast_to, concatenate,
+index_basic, take, where), so both modes and every order come from their rules; each follows
+numpy's signature and semantics for the arguments it accepts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+
+import numpy as np
+
+from admodes.ops import _domains as dom
+from admodes.ops._helpers import normalize_axes
+from admodes.ops.elementwise import where
+from admodes.ops.indexing import getitem, take
+from admodes.ops.shape import broadcast_to, concatenate, reshape
+from admodes.registry import defcomposite
+from admodes.tracing import ndim_of, primal_value, shape_of
+
+
+def _cases(*shapes_and_static):
+    def domain(rng, dtype):
+        return [((dom.real(rng, s, dtype), *extra), dict(st)) for s, extra, st in shapes_and_static]
+    return domain
+
+
+def _axis(axis, ndim, opname):
+    return normalize_axes(axis, ndim, opname)[0]
+
+
+# -- flattening and promotion ---------------------------------------------------------------
+
+@defcomposite("ravel", domain=_cases(((2, 3), (), {}), ((), (), {})),
+              doc="ravel(x) = reshape(x, (-1,)) (C order)")
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def _promote(arrays, ndim, layout):
+    out = []
+    for x in arrays:
+        shape = shape_of(x)
+        if len(shape) < ndim:
+            shape = layout[len(shape)](shape)
+        out.append(x if shape == shape_of(x) else reshape(x, shape))
+    return out[0] if len(out) == 1 else out
+
+
+@defcomposite("atleast_1d", domain=_cases(((), (), {}), ((3,), (), {})),
+              doc="atleast_1d(*xs): each input with at least one axis (a scalar as shape (1,))")
+def atleast_1d(*arrays):
+    return _promote(arrays, 1, {0: lambda s: (1,)})
+
+
+@defcomposite("atleast_2d", domain=_cases(((), (), {}), ((3,), (), {}), ((2, 3), (), {})),
+              doc="atleast_2d(*xs): a scalar as (1, 1), a vector of n as (1, n)")
+def atleast_2d(*arrays):
+    return _promote(arrays, 2, {0: lambda s: (1, 1), 1: lambda s: (1,) + s})
+
+
+@defcomposite("atleast_3d", domain=_cases(((), (), {}), ((3,), (), {}), ((2, 3), (), {})),
+              doc="atleast_3d(*xs): a scalar as (1, 1, 1), (n,) as (1, n, 1), (m, n) as "
+                  "(m, n, 1), as numpy")
+def atleast_3d(*arrays):
+    return _promote(arrays, 3, {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,),
+                                2: lambda s: s + (1,)})
+
+
+# -- reversing and shifting -------------------------------------------------------------------
+
+@defcomposite("flip", domain=_cases(((2, 3), (), {"axis": 1}), ((2, 3), (), {}),
+                                    ((4,), (), {"axis": 0})),
+              doc="flip(x, axis=None): x[..., ::-1, ...] along the given axes (all if None)")
+def flip(x, axis=None):
+    ndim = ndim_of(x)
+    axes = normalize_axes(axis, ndim, "flip")
+    return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None)
+                            for a in range(ndim)))
+
+
+def _roll_one(x, shift, axis):
+    n = shape_of(x)[axis]
+    s = int(shift) % n if n else 0
+    if s == 0:
+        return x
+    lead = (slice(None),) * axis
+    return concatenate([getitem(x, lead + (slice(n - s, None),)),
+                        getitem(x, lead + (slice(0, n - s),))], axis=axis)
+
+
+@defcomposite("roll", domain=_cases(((5,), (2,), {}), ((2, 3), (-1,), {"axis": 1}),
+                                    ((2, 3), ((1, 2),), {"axis": (0, 1)})),
+              doc="roll(x, shift, axis=None): entries shifted cyclically along axis (the "
+                  "flattened array if None); slices and a concatenate")
+def roll(x, shift, axis=None):
+    if axis is None:
+        return reshape(_roll_one(reshape(x, (-1,)), shift, 0), shape_of(x))
+    shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    for s, a in zip(shifts, axes):
+        x = _roll_one(x, s, _axis(int(a), ndim_of(x), "roll"))
+    return x
+
+
+# -- repetition ---------------------------------------------------------------------------------
+
+@defcomposite("tile", domain=_cases(((3,), (2,), {}), ((2, 3), ((2, 1),), {}),
+                                    ((3,), ((2, 2),), {})),
+              doc="tile(x, reps): x repeated reps[i] times along axis i (numpy's promotion of "
+                  "x and reps to the same length); a broadcast between interleaved axes")
+def tile(x, reps):
+    reps = (int(reps),) if isinstance(reps, numbers.Integral) else tuple(int(r) for r in reps)
+    shape = shape_of(x)
+    d = max(len(reps), len(shape))
+    shape = (1,) * (d - len(shape)) + tuple(shape)
+    reps = (1,) * (d - len(reps)) + reps
+    spread = tuple(v for s in shape for v in (1, s))
+    copies = tuple(v for r, s in zip(reps, shape) for v in (r, s))
+    return reshape(broadcast_to(reshape(x, spread), copies),
+                   tuple(r * s for r, s in zip(reps, shape)))
+
+
+@defcomposite("repeat", domain=_cases(((3,), (2,), {}), ((2, 3), (np.array([1, 0, 2]),),
+                                                            {"axis": 1})),
+              doc="repeat(x, repeats, axis=None): each entry repeated (flattened if axis is "
+                  "None); a take whose transpose adds the copies back up")
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    axis = _axis(axis, ndim_of(x), "repeat")
+    positions = np.repeat(np.arange(shape_of(x)[axis]), repeats)
+    return take(x, positions, axis=axis)
+
+
+# -- splitting and stacking ------------------------------------------------------------------
+
+def _split(x, indices_or_sections, axis, opname, even):
+    axis = _axis(axis, ndim_of(x), opname)
+    n = shape_of(x)[axis]
+    if isinstance(indices_or_sections, numbers.Integral):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError(f"{opname}(): the number of sections must be positive, got "
+                             f"{sections}")
+        if even and n % sections:
+            raise ValueError(f"{opname}(): an axis of length {n} does not divide into "
+                             f"{sections} equal sections (array_split allows unequal ones)")
+        size, extra = divmod(n, sections)
+        bounds = np.cumsum([0] + [size + 1] * extra + [size] * (sections - extra))
+    else:
+        bounds = np.concatenate(([0], np.asarray(indices_or_sections, dtype=int), [n]))
+    lead = (slice(None),) * axis
+    return [getitem(x, lead + (slice(int(a), int(b)),)) for a, b in itertools.pairwise(bounds)]
+
+
+@defcomposite("split", domain=_cases(((6,), (3,), {}), ((2, 6), ([1, 4],), {"axis": 1})),
+              doc="split(x, sections or indices, axis=0): a list of slices (equal sections)")
+def split(x, indices_or_sections, axis=0):
+    return _split(x, indices_or_sections, axis, "split", even=True)
+
+
+@defcomposite("array_split", domain=_cases(((5,), (3,), {}), ((2, 5), (2,), {"axis": 1})),
+              doc="array_split(x, sections, axis=0): as split, sections may be unequal")
+def array_split(x, indices_or_sections, axis=0):
+    return _split(x, indices_or_sections, axis, "array_split", even=False)
+
+
+def _pairs(rng, dtype, shapes):
+    return [((tuple(dom.real(rng, s, dtype) for s in pair),), {}) for pair in shapes]
+
+
+@defcomposite("vstack", domain=lambda rng, dtype: _pairs(rng, dtype, [((3,), (3,)),
+                                                                      ((2, 3), (1, 3))]),
+              doc="vstack(arrays): concatenate along axis 0 after atleast_2d")
+def vstack(arrays):
+    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+
+
+@defcomposite("hstack", domain=lambda rng, dtype: _pairs(rng, dtype, [((3,), (2,)),
+                                                                      ((2, 3), (2, 1))]),
+              doc="hstack(arrays): concatenate along axis 1 (axis 0 for 1-d) after atleast_1d")
+def hstack(arrays):
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, axis=0 if ndim_of(arrays[0]) == 1 else 1)
+
+
+# -- triangles ----------------------------------------------------------------------------------
+
+def _triangle(x, k, upper, opname):
+    shape = shape_of(x)
+    if len(shape) < 2:
+        raise ValueError(f"{opname}(): needs an array of at least 2 dimensions, got shape {shape}")
+    mask = np.tri(shape[-2], shape[-1], k - 1 if upper else k, dtype=bool)
+    return where(~mask if upper else mask, x, 0.0)
+
+
+@defcomposite("triu", domain=_cases(((3, 3), (), {}), ((2, 3, 4), (), {"k": 1})),
+              doc="triu(x, k=0): zeros below the k-th diagonal of the last two axes (a where)")
+def triu(x, k=0):
+    return _triangle(x, k, True, "triu")
+
+
+@defcomposite("tril", domain=_cases(((3, 3), (), {}), ((3, 4), (), {"k": -1})),
+              doc="tril(x, k=0): zeros above the k-th diagonal of the last two axes (a where)")
+def tril(x, k=0):
+    return _triangle(x, k, False, "tril")
+
+
+# -- gathering along an axis and sorting ---------------------------------------------------------
+
+def _along_axis(x, indices, axis, opname):
+    shape = shape_of(x)
+    indices = np.asarray(indices)
+    if axis is None:
+        return take(reshape(x, (-1,)), indices.reshape(-1), axis=0)
+    axis = _axis(axis, len(shape), opname)
+    if indices.ndim != len(shape):
+        raise ValueError(f"{opname}(): indices must have as many dimensions as x "
+                         f"({len(shape)}), got {indices.ndim}")
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[axis] = np.where(indices < 0, indices + shape[axis], indices)  # numpy's negatives
+    positions = np.ravel_multi_index(np.broadcast_arrays(*grid), shape)  # IndexError if out
+    return take(reshape(x, (-1,)), positions, axis=0)
+
+
+@defcomposite("take_along_axis",
+              domain=_cases(((2, 3), (np.array([[2, 0], [1, 1]]), 1), {}),
+                            ((3,), (np.array([2, 2, 0]), 0), {})),
+              doc="take_along_axis(x, indices, axis): x at indices along axis (a take of the "
+                  "flat positions; its transpose is a scatter-add)")
+def take_along_axis(x, indices, axis):
+    return _along_axis(x, indices, axis, "take_along_axis")
+
+
+@defcomposite("sort", domain=lambda rng, dtype: [((dom.distinct(rng, s, dtype),), st) for s, st in
+                                                ([(5,), {}], [(2, 4), {"axis": 0}],
+                                                 [(2, 3), {"axis": None}])],
+              kinks="a permutation of the entries: at ties the order is numpy's stable argsort "
+                    "(the derivative follows that permutation)",
+              doc="sort(x, axis=-1): take_along_axis(x, argsort(value of x)); the derivative "
+                  "permutes the tangent (cotangent) the same way")
+def sort(x, axis=-1):
+    value = primal_value(x)
+    if axis is None:
+        order = np.argsort(value, axis=None, kind="stable")
+        return take(reshape(x, (-1,)), order, axis=0)
+    return _along_axis(x, np.argsort(value, axis=axis, kind="stable"), axis, "sort")
