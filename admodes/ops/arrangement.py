@@ -1,5 +1,6 @@
 """Rearranging composites of numpy's namespace: ravel, flip, roll, tile, repeat, split,
-array_split, vstack, hstack, atleast_1d/2d/3d, triu, tril, sort, take_along_axis.
+array_split, vstack, hstack, atleast_1d/2d/3d, triu, tril, sort, take_along_axis, diff,
+trapezoid, pad, diagonal.
 
 Each is written with the shape and indexing primitives (reshape, broadcast_to, concatenate,
 index_basic, take, where), so both modes and every order come from their rules; each follows
@@ -15,9 +16,10 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes
-from admodes.ops.elementwise import where
-from admodes.ops.indexing import getitem, take
-from admodes.ops.shape import broadcast_to, concatenate, reshape
+from admodes.ops.elementwise import add, multiply, subtract, where
+from admodes.ops.indexing import getitem, index_basic_transpose, take
+from admodes.ops.reductions import sum as sum_
+from admodes.ops.shape import broadcast_to, concatenate, moveaxis, reshape
 from admodes.registry import defcomposite
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -248,3 +250,82 @@ def sort(x, axis=-1):
         order = np.argsort(value, axis=None, kind="stable")
         return take(reshape(x, (-1,)), order, axis=0)
     return _along_axis(x, np.argsort(value, axis=axis, kind="stable"), axis, "sort")
+
+
+# -- differences, integration, padding, diagonals -------------------------------------------------
+
+def _slice_along(axis, ndim, part):
+    return tuple(part if a == axis else slice(None) for a in range(ndim))
+
+
+@defcomposite("diff", domain=_cases(((5,), (), {}), ((3, 4), (), {"n": 2, "axis": 0})),
+              doc="diff(x, n=1, axis=-1): x[1:] − x[:-1] along axis, n times (linear)")
+def diff(x, n=1, axis=-1):
+    if not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"diff(): n must be a non-negative int, got {n!r}")
+    ndim = ndim_of(x)
+    axis = _axis(axis, ndim, "diff")
+    for _ in range(n):
+        x = subtract(getitem(x, _slice_along(axis, ndim, slice(1, None))),
+                     getitem(x, _slice_along(axis, ndim, slice(None, -1))))
+    return x
+
+
+def _trapezoid_domain(rng, dtype):
+    x = np.sort(dom.real(rng, (5,), dtype))
+    return [((dom.real(rng, (5,), dtype),), {}), ((dom.real(rng, (5,), dtype),), {"x": x}),
+            ((dom.real(rng, (2, 4), dtype),), {"dx": 0.5, "axis": 0})]
+
+
+@defcomposite("trapezoid", domain=_trapezoid_domain,
+              doc="trapezoid(y, x=None, dx=1.0, axis=-1) = Σ_i (y_i + y_{i+1})/2 · Δx_i, the "
+                  "trapezoidal rule (differentiable in y and in the sample points x)")
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    ndim = ndim_of(y)
+    axis = _axis(axis, ndim, "trapezoid")
+    if x is None:
+        widths = dx
+    else:
+        widths = diff(x, axis=-1 if ndim_of(x) == 1 else axis)
+        if ndim_of(x) == 1 and ndim > 1:
+            widths = reshape(widths, tuple(-1 if a == axis else 1 for a in range(ndim)))
+    mids = add(getitem(y, _slice_along(axis, ndim, slice(1, None))),
+               getitem(y, _slice_along(axis, ndim, slice(None, -1))))
+    return multiply(sum_(multiply(mids, widths), axis=axis), 0.5)
+
+
+@defcomposite("pad", domain=_cases(((3,), (1,), {}), ((2, 3), (((1, 0), (2, 1)),),
+                                                        {"constant_values": 1.5})),
+              doc="pad(x, pad_width, mode='constant', constant_values=0): x placed in a larger "
+                  "array of the constant (the transpose of slicing, plus the constant border)")
+def pad(x, pad_width, mode="constant", constant_values=0.0):
+    if mode != "constant":
+        raise ValueError(f"pad(): admodes supports mode='constant' only, got {mode!r}")
+    shape = shape_of(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    if np.any(widths < 0):
+        raise ValueError(f"pad(): pad widths must be non-negative, got {pad_width!r}")
+    padded = tuple(int(n + lo + hi) for n, (lo, hi) in zip(shape, widths))
+    index = tuple(slice(int(lo), int(lo) + n) for n, (lo, _) in zip(shape, widths))
+    out = index_basic_transpose(x, index=index, shape=padded)
+    if np.any(np.asarray(constant_values) != 0):
+        border = np.pad(np.zeros(shape, dtype=np.result_type(primal_value(x))), widths,
+                        constant_values=constant_values)
+        out = add(out, border)
+    return out
+
+
+@defcomposite("diagonal", domain=_cases(((3, 4), (), {}), ((3, 4), (), {"offset": 1}),
+                                        ((2, 3, 3), (), {"axis1": 1, "axis2": 2}),
+                                        ((3, 2, 4), (), {"offset": -1, "axis1": 2, "axis2": 0})),
+              doc="diagonal(x, offset=0, axis1=0, axis2=1): the diagonal of the (axis1, axis2) "
+                  "planes as the last axis, as numpy (a gather)")
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    ndim = ndim_of(x)
+    a1, a2 = _axis(axis1, ndim, "diagonal"), _axis(axis2, ndim, "diagonal")
+    if a1 == a2:
+        raise ValueError("diagonal(): axis1 and axis2 must differ")
+    moved = moveaxis(x, (a1, a2), (-2, -1))
+    rows, cols = shape_of(moved)[-2:]
+    i = np.arange(max(0, -offset), max(0, min(rows, cols - offset)))
+    return getitem(moved, (Ellipsis, i, i + offset))

@@ -330,6 +330,13 @@ where = defop(
         "b̄ = unbroadcast(where(c, 0, ȳ)); the condition is not differentiated")
 
 
+@defcomposite("logaddexp", domain=dom.binary(),
+              doc="logaddexp(a, b) = log(eᵃ + eᵇ) = max(a, b) + log1p(exp(−|a − b|)) (no "
+                  "overflow); at a = b the tie of maximum and abs'(0) = 0 give ½ to each")
+def logaddexp(a, b):
+    return add(maximum(a, b), log1p(exp(negative(abs(subtract(a, b))))))
+
+
 def _clip_mask(x, a_min, a_max):
     value = primal_value(x)
     mask = np.ones(shape_of(value), dtype=bool)

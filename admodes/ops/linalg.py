@@ -1,5 +1,5 @@
 """Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, norm; with
-dot, outer, trace, diag, tensordot and kron as composites.
+dot, outer, trace, diag, tensordot, kron, inner, vdot and cross as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
 forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
@@ -18,7 +18,7 @@ from admodes.ops.elementwise import add, multiply, negative, power, sqrt
 from admodes.ops.indexing import take, take_transpose
 from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import reshape, transpose
+from admodes.ops.shape import reshape, stack, transpose
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -381,6 +381,36 @@ def kron(a, b):
     product = multiply(reshape(a, tuple(v for n in sa for v in (n, 1))),
                        reshape(b, tuple(v for n in sb for v in (1, n))))
     return reshape(product, tuple(m * n for m, n in zip(sa, sb)))
+
+
+@defcomposite("inner", domain=_pair_domain([((3,), (3,)), ((2, 3), (4, 3)), ((), (3,))]),
+              doc="inner(a, b): Σ over the last axes of a and b (a tensordot); a scalar "
+                  "operand multiplies")
+def inner(a, b):
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+@defcomposite("vdot", domain=_pair_domain([((3,), (3,)), ((2, 3), (3, 2))]),
+              doc="vdot(a, b) = Σ a_i b_i over the flattened arrays (real inputs)")
+def vdot(a, b):
+    return sum_(multiply(reshape(a, (-1,)), reshape(b, (-1,))))
+
+
+@defcomposite("cross", domain=_pair_domain([((3,), (3,)), ((2, 3), (3,)), ((4, 3), (4, 3))]),
+              doc="cross(a, b): the cross product of 3-vectors along the last axis "
+                  "(broadcasting), c = (a₂b₃ − a₃b₂, a₃b₁ − a₁b₃, a₁b₂ − a₂b₁)")
+def cross(a, b):
+    if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
+        raise ValueError(f"cross: admodes supports 3-vectors along the last axis, got shapes "
+                         f"{shape_of(a)} and {shape_of(b)}")
+
+    def part(x, i):
+        return take(x, np.array(i), axis=-1)
+    parts = [add(multiply(part(a, i), part(b, j)), negative(multiply(part(a, j), part(b, i))))
+             for i, j in ((1, 2), (2, 0), (0, 1))]
+    return stack(parts, axis=-1)
 
 
 def _diagonal_positions(rows, cols, offset):
