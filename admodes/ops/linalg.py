@@ -1,4 +1,4 @@
-"""Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, norm; with
+"""Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, norm; with
 dot, outer, trace, diag, tensordot, kron, inner, vdot and cross as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
@@ -234,6 +234,67 @@ inv = defop(
     cost=lambda p, out: 2 * shape_of(p[0])[-1] ** 3 * (size(p[0]) // shape_of(p[0])[-1] ** 2),
     domain=_square_domain, namespace="numpy.linalg", saves=("out",), refs=_REFS,
     doc="Y = A⁻¹; Ẏ = −Y Ȧ Y; Ā = −Yᵀ Ȳ Yᵀ; cost 2n³ flops")
+
+
+# -- linalg.cholesky --------------------------------------------------------------------------------
+
+def _lower_masks(n, dtype):
+    """(strictly lower, Φ's mask: 1 below the diagonal, ½ on it, 0 above) for n × n."""
+    strict = np.tri(n, n, -1, dtype=dtype)
+    return strict, strict + 0.5 * np.eye(n, dtype=dtype)
+
+
+def _cholesky_impl(a):
+    a = _check_cholesky(a)
+    return np.linalg.cholesky(a)
+
+
+def _seen_by_cholesky(t, strict):
+    """The symmetric matrix the factorization reads from a perturbation: numpy's cholesky uses
+    the lower triangle, so A_s = tril(A) + tril(A, −1)ᵀ."""
+    lower = add(multiply(t, strict), multiply(t, np.eye(strict.shape[0], dtype=strict.dtype)))
+    return add(lower, swap_last(multiply(t, strict)))
+
+
+def _cholesky_jvp(primals, tangents, out):
+    n = shape_of(out)[-1]
+    strict, phi = _lower_masks(n, np.result_type(primal_value(out)))
+    l_inv = inv(out)
+    x = matmul(matmul(l_inv, _seen_by_cholesky(tangents[0], strict)), swap_last(l_inv))
+    return matmul(out, multiply(x, phi))
+
+
+def _cholesky_vjp(ct, primals, out):
+    n = shape_of(out)[-1]
+    strict, phi = _lower_masks(n, np.result_type(primal_value(out)))
+    l_inv = inv(out)
+    s = matmul(matmul(swap_last(l_inv), multiply(matmul(swap_last(out), ct), phi)), l_inv)
+    diagonal = multiply(s, np.eye(n, dtype=strict.dtype))
+    return (add(multiply(add(s, swap_last(s)), strict), diagonal),)
+
+
+def _spd_domain(rng, dtype):
+    cases = []
+    for shape in ((1, 1), (3, 3), (2, 3, 3)):
+        b = rng.standard_normal(shape)
+        a = b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
+        cases.append(((a.astype(dtype),), {}))
+    return cases
+
+
+_check_cholesky = _batched_square_check("linalg.cholesky")
+
+cholesky = defop(
+    "linalg.cholesky", _cholesky_impl, jvp=_cholesky_jvp, vjp=_cholesky_vjp,
+    cost=lambda p, out: shape_of(p[0])[-1] ** 3 // 3 * (size(p[0]) // shape_of(p[0])[-1] ** 2),
+    domain=_spd_domain, namespace="numpy.linalg", saves=("out",),
+    refs=(("Murray, I. (2016). Differentiation of the Cholesky decomposition. "
+           "arXiv:1602.07527"),),
+    doc="A = L Lᵀ, L lower triangular (A symmetric positive definite; as numpy, only the "
+        "lower triangle of A is read, A_s = tril(A) + tril(A, −1)ᵀ, where JAX symmetrizes "
+        "(A + Aᵀ)/2 instead); L̇ = L Φ(L⁻¹ Ȧ_s L⁻ᵀ), "
+        "Φ = lower triangle with half the diagonal; S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, "
+        "Ā = tril(S + Sᵀ, −1) + diag(S); cost n³/3 flops")
 
 
 def _expand_scalar(ct):
