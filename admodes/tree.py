@@ -1,7 +1,7 @@
-"""Pytrees: nested tuples, lists and dicts (and None) whose leaves are arrays.
+"""Pytrees: nested tuples, namedtuples, lists and dicts (and None) whose leaves are arrays.
 
 ``flatten(tree) -> (leaves, treedef)`` and ``unflatten(treedef, leaves)`` are inverses; dict
-keys are visited in sorted order, as in JAX.
+keys are visited in sorted order and a namedtuple is a node rebuilt as its own type, as in JAX.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ __all__ = ["TreeDef", "flatten", "tree_map", "unflatten"]
 
 
 class TreeDef:
-    """The structure of a pytree: a node kind, its keys (for dicts) and its children."""
+    """The structure of a pytree: a node kind, its keys (dict keys; the class of a
+    namedtuple) and its children."""
 
     __slots__ = ("children", "keys", "kind", "num_leaves")
 
@@ -35,6 +36,9 @@ class TreeDef:
         if self.kind == "dict":
             inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.keys, self.children))
             return "{" + inner + "}"
+        if self.kind == "namedtuple":
+            inner = ", ".join(f"{f}={c!r}" for f, c in zip(self.keys._fields, self.children))
+            return f"{self.keys.__name__}({inner})"
         inner = ", ".join(repr(c) for c in self.children)
         return f"({inner},)" if self.kind == "tuple" else f"[{inner}]"
 
@@ -49,7 +53,9 @@ def flatten(tree):
 
 
 def _flatten(tree, leaves):
-    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
+    if isinstance(tree, (tuple, list)):
+        if hasattr(tree, "_fields"):  # a namedtuple: its class is part of the structure
+            return TreeDef("namedtuple", type(tree), tuple(_flatten(c, leaves) for c in tree))
         kind = "tuple" if isinstance(tree, tuple) else "list"
         return TreeDef(kind, (), tuple(_flatten(c, leaves) for c in tree))
     if isinstance(tree, dict):
@@ -85,6 +91,8 @@ def _unflatten(treedef, it):
     children = [_unflatten(c, it) for c in treedef.children]
     if kind == "dict":
         return dict(zip(treedef.keys, children))
+    if kind == "namedtuple":
+        return treedef.keys(*children)
     return tuple(children) if kind == "tuple" else children
 
 

@@ -1,6 +1,8 @@
 """The JAX-signature transforms: signatures, argnums, has_aux, chunk_size, layouts, pytrees,
 and the numpy-like front end they are used with."""
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -378,6 +380,23 @@ def test_grad_pytree_arguments_same_structure(rng):
     np.testing.assert_allclose(gp["b"], 2 * r)
     np.testing.assert_allclose(gb[0], 2 * params["w"].T @ r)
     np.testing.assert_allclose(gb[1][0], -2 * r)
+
+
+def test_namedtuple_parameters_and_outputs(rng):
+    Params = collections.namedtuple("Params", "w b")
+    params = Params(rng.standard_normal((2, 3)), rng.standard_normal(2))
+    x = rng.standard_normal(3)
+
+    def loss(p):
+        return anp.sum((p.w @ x + p.b) ** 2)
+    g = ad.grad(loss)(params)
+    r = params.w @ x + params.b
+    assert type(g) is Params
+    np.testing.assert_allclose(g.w, 2 * np.outer(r, x))
+    np.testing.assert_allclose(g.b, 2 * r)
+    jac = ad.jacfwd(lambda p: Params(p.w * 2.0, anp.sum(p.b)))(params)
+    assert type(jac) is Params and type(jac.w) is Params
+    assert jac.w.w.shape == (2, 3, 2, 3) and jac.b.b.shape == (2,)
 
 
 def test_jvp_and_vjp_pytrees(rng):

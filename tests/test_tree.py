@@ -1,9 +1,13 @@
 """Pytrees: flatten/unflatten round trips, dict key order, tree_map structure checks."""
 
+import collections
+
 import numpy as np
 import pytest
 
 from admodes import tree
+
+Pair = collections.namedtuple("Pair", "w b")
 
 TREES = [
     np.ones(3),
@@ -16,6 +20,7 @@ TREES = [
     {"b": np.arange(3.0), "a": (1.0, [2.0, {"z": 3.0, "y": None}])},
     [[[[np.ones(1)]]]],
     ({"w": np.ones((2, 3)), "b": np.zeros(2)}, [np.ones(4), (np.ones(1),)]),
+    Pair(np.ones(2), [Pair(1.0, None)]),
 ]
 
 
@@ -74,7 +79,7 @@ def test_dict_keys_visited_in_sorted_order():
 def test_treedefs_distinguish_containers_and_keys():
     defs = [tree.flatten(t)[1] for t in
             [(1.0, 2.0), [1.0, 2.0], {"a": 1.0, "b": 2.0}, {"a": 1.0, "c": 2.0}, (1.0, (2.0,)),
-             (1.0, None, 2.0), 1.0]]
+             (1.0, None, 2.0), 1.0, Pair(1.0, 2.0), collections.namedtuple("Other", "w b")(1.0, 2.0)]]
     for i, a in enumerate(defs):
         for j, b in enumerate(defs):
             assert (a == b) == (i == j), (a, b)
@@ -83,6 +88,13 @@ def test_treedefs_distinguish_containers_and_keys():
 def test_treedef_repr_shows_the_structure():
     _, treedef = tree.flatten({"b": (1.0, [2.0]), "a": None})
     assert repr(treedef) == "{'a': None, 'b': (*, [*],)}"
+
+
+def test_namedtuple_is_a_node_rebuilt_as_its_type():
+    leaves, treedef = tree.flatten(Pair(np.ones(2), (3.0,)))
+    assert len(leaves) == 2 and repr(treedef) == "Pair(w=*, b=(*,))"
+    rebuilt = tree.unflatten(treedef, [1.0, 2.0])
+    assert type(rebuilt) is Pair and rebuilt.w == 1.0 and rebuilt.b == (2.0,)
 
 
 def test_unflatten_wrong_number_of_leaves():

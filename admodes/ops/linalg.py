@@ -327,11 +327,14 @@ det = defop(
 
 
 @defcomposite("linalg.slogdet", namespace="numpy.linalg", domain=_square_domain, refs=_REFS,
-              doc="(sign, log|det A|): the sign is piecewise constant (no derivative), "
-                  "log|det A| has derivative A⁻ᵀ")
+              doc="(sign, log|det A|) as numpy's named pair (.sign, .logabsdet): the sign is "
+                  "piecewise constant (no derivative), log|det A| has derivative A⁻ᵀ")
 def slogdet(a):
     sign = np.linalg.slogdet(primal_value(a))[0]
-    return sign, logabsdet(a)
+    return _SLOGDET_RESULT(sign, logabsdet(a))
+
+
+_SLOGDET_RESULT = type(np.linalg.slogdet(np.eye(1)))  # numpy's namedtuple (sign, logabsdet)
 
 
 # -- linalg.norm ----------------------------------------------------------------------------------
