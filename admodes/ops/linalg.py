@@ -1,5 +1,5 @@
-"""Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, norm; with
-dot, outer, trace, diag, tensordot, kron, inner, vdot and cross as composites.
+"""Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, eigh, eigvalsh,
+norm; with dot, outer, trace, diag, tensordot, kron, inner, vdot and cross as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
 forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
@@ -14,11 +14,11 @@ from admodes.ops._flops import matmul_flops, size
 from admodes.ops._helpers import align, swap_last, unbroadcast
 from admodes.ops.einsum import einsum
 from admodes.ops.elementwise import abs as abs_
-from admodes.ops.elementwise import add, multiply, negative, power, sqrt
+from admodes.ops.elementwise import add, divide, multiply, negative, power, sqrt, subtract
 from admodes.ops.indexing import take, take_transpose
 from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import reshape, stack, transpose
+from admodes.ops.shape import expand_dims, reshape, stack, transpose
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -295,6 +295,111 @@ cholesky = defop(
         "(A + Aᵀ)/2 instead); L̇ = L Φ(L⁻¹ Ȧ_s L⁻ᵀ), "
         "Φ = lower triangle with half the diagonal; S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, "
         "Ā = tril(S + Sᵀ, −1) + diag(S); cost n³/3 flops")
+
+
+# -- linalg.eigh / eigvalsh ---------------------------------------------------------------------------
+
+def _lower_adjoint(s, strict):
+    """The cotangent of A for a function of A_s = tril(A) + tril(A, −1)ᵀ whose cotangent with
+    respect to A_s is ``s``: tril(s + sᵀ, −1) + diag(s) (the upper triangle is not read)."""
+    eye = np.eye(strict.shape[0], dtype=strict.dtype)
+    return add(multiply(add(s, swap_last(s)), strict), multiply(s, eye))
+
+
+def _eigh_impl(a, part):
+    return np.linalg.eigh(_check_eigh(a))[part]
+
+
+def _eigen_gaps(w):
+    """F_ij = 1/(w_j − w_i) off the diagonal, 0 on it (distinct eigenvalues)."""
+    n = shape_of(w)[-1]
+    eye = np.eye(n, dtype=np.result_type(primal_value(w)))
+    gaps = subtract(expand_dims(w, -2), expand_dims(w, -1))
+    return multiply(divide(1.0, add(gaps, eye)), 1.0 - eye)
+
+
+def _eigh_rotated(a, t):
+    """Vᵀ Ȧ_s V for the batched perturbation ``t`` of A (the lower triangle it reads)."""
+    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
+    v = eigh_vectors(a)
+    return matmul(matmul(swap_last(v), _seen_by_cholesky(t, strict)), v), v, strict
+
+
+def _eigh_values_jvp(primals, tangents, out):
+    rotated, _, _ = _eigh_rotated(primals[0], tangents[0])
+    n = shape_of(out)[-1]
+    return sum_(multiply(rotated, np.eye(n, dtype=np.result_type(primal_value(out)))), axis=-1)
+
+
+def _eigh_values_vjp(ct, primals, out):
+    a = primals[0]
+    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
+    v = eigh_vectors(a)
+    s = matmul(multiply(v, expand_dims(ct, -2)), swap_last(v))  # V diag(w̄) Vᵀ
+    return (_lower_adjoint(s, strict),)
+
+
+def _eigh_vectors_jvp(primals, tangents, out):
+    rotated, v, _ = _eigh_rotated(primals[0], tangents[0])
+    return matmul(v, multiply(_eigen_gaps(eigh_values(primals[0])), rotated))
+
+
+def _eigh_vectors_vjp(ct, primals, out):
+    a = primals[0]
+    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
+    gaps = _eigen_gaps(eigh_values(a))
+    s = matmul(matmul(out, multiply(gaps, matmul(swap_last(out), ct))), swap_last(out))
+    return (_lower_adjoint(s, strict),)
+
+
+def _symmetric_domain(rng, dtype):
+    cases = []
+    for shape in ((1, 1), (3, 3), (2, 3, 3)):
+        b = rng.standard_normal(shape)
+        spread = np.diag(np.arange(1.0, shape[-1] + 1.0) * 1.5)  # well-separated eigenvalues
+        a = (b + np.swapaxes(b, -1, -2)) * 0.2 + spread
+        cases.append(((a.astype(dtype),), {}))
+    return cases
+
+
+_check_eigh = _batched_square_check("linalg.eigh")
+_EIGH_DOC = ("as numpy, only the lower triangle of A is read, A_s = tril(A) + tril(A, −1)ᵀ; "
+             "distinct eigenvalues; F_ij = 1/(w_j − w_i), 0 on the diagonal")
+_EIGH_REFS = (("Giles, M. B. (2008). An extended collection of matrix derivative results for "
+               "forward and reverse mode algorithmic differentiation, sec. 3.1."),)
+
+eigh_values = defop(
+    "linalg.eigh_values", lambda a: _eigh_impl(a, 0), jvp=_eigh_values_jvp,
+    vjp=_eigh_values_vjp, cost=lambda p, out: 9 * shape_of(p[0])[-1] ** 3 * (
+        size(p[0]) // shape_of(p[0])[-1] ** 2),
+    domain=_symmetric_domain, namespace="internal", saves=("inputs",), refs=_EIGH_REFS,
+    doc="w of A_s = V diag(w) Vᵀ; ẇ = diag(Vᵀ Ȧ_s V); S = V diag(w̄) Vᵀ, Ā = tril(S + Sᵀ, −1) "
+        "+ diag(S); " + _EIGH_DOC)
+
+eigh_vectors = defop(
+    "linalg.eigh_vectors", lambda a: _eigh_impl(a, 1), jvp=_eigh_vectors_jvp,
+    vjp=_eigh_vectors_vjp, cost=lambda p, out: 9 * shape_of(p[0])[-1] ** 3 * (
+        size(p[0]) // shape_of(p[0])[-1] ** 2),
+    domain=_symmetric_domain, namespace="internal", saves=("inputs", "out"), refs=_EIGH_REFS,
+    doc="V of A_s = V diag(w) Vᵀ; V̇ = V (F ∘ Vᵀ Ȧ_s V); S = V (F ∘ Vᵀ V̄) Vᵀ, "
+        "Ā = tril(S + Sᵀ, −1) + diag(S); " + _EIGH_DOC)
+
+_EIGH_RESULT = type(np.linalg.eigh(np.eye(1)))  # numpy's namedtuple (eigenvalues, eigenvectors)
+
+
+@defcomposite("linalg.eigh", namespace="numpy.linalg", domain=_symmetric_domain,
+              refs=_EIGH_REFS, kinks="undefined where eigenvalues coincide (F has 1/0)",
+              doc="(w, V) with A_s = V diag(w) Vᵀ, numpy's named pair (.eigenvalues, "
+                  ".eigenvectors); the eigenvectors' signs are LAPACK's")
+def eigh(a):
+    return _EIGH_RESULT(eigh_values(a), eigh_vectors(a))
+
+
+@defcomposite("linalg.eigvalsh", namespace="numpy.linalg", domain=_symmetric_domain,
+              refs=_EIGH_REFS, kinks="eigenvalues are not differentiable where they coincide",
+              doc="the eigenvalues w of symmetric A_s (ascending)")
+def eigvalsh(a):
+    return eigh_values(a)
 
 
 def _expand_scalar(ct):
