@@ -249,9 +249,9 @@ def _cholesky_impl(a):
     return np.linalg.cholesky(a)
 
 
-def _seen_by_cholesky(t, strict):
-    """The symmetric matrix the factorization reads from a perturbation: numpy's cholesky uses
-    the lower triangle, so A_s = tril(A) + tril(A, −1)ᵀ."""
+def _read_lower(t, strict):
+    """The symmetric matrix a lower-triangle routine (numpy's cholesky, eigh, eigvalsh) reads
+    from a perturbation: A_s = tril(A) + tril(A, −1)ᵀ."""
     lower = add(multiply(t, strict), multiply(t, np.eye(strict.shape[0], dtype=strict.dtype)))
     return add(lower, swap_last(multiply(t, strict)))
 
@@ -260,7 +260,7 @@ def _cholesky_jvp(primals, tangents, out):
     n = shape_of(out)[-1]
     strict, phi = _lower_masks(n, np.result_type(primal_value(out)))
     l_inv = inv(out)
-    x = matmul(matmul(l_inv, _seen_by_cholesky(tangents[0], strict)), swap_last(l_inv))
+    x = matmul(matmul(l_inv, _read_lower(tangents[0], strict)), swap_last(l_inv))
     return matmul(out, multiply(x, phi))
 
 
@@ -322,7 +322,7 @@ def _eigh_rotated(a, t):
     """Vᵀ Ȧ_s V for the batched perturbation ``t`` of A (the lower triangle it reads)."""
     strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
     v = eigh_vectors(a)
-    return matmul(matmul(swap_last(v), _seen_by_cholesky(t, strict)), v), v, strict
+    return matmul(matmul(swap_last(v), _read_lower(t, strict)), v), v, strict
 
 
 def _eigh_values_jvp(primals, tangents, out):
