@@ -6,6 +6,7 @@ from admodes.ops import (  # noqa: F401
     einsum,
     elementwise,
     indexing,
+    interpolation,
     linalg,
     nn,
     pooling,

@@ -1,5 +1,6 @@
 """Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, eigh, eigvalsh,
-norm; with dot, outer, trace, diag, tensordot, kron, inner, vdot and cross as composites.
+norm; with dot, outer, trace, diag, tensordot, kron, inner, vdot, cross, linalg.matrix_power and
+linalg.multi_dot as composites.
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
 forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
@@ -486,6 +487,48 @@ def _pair_domain(pairs):
     def domain(rng, dtype):
         return [((dom.real(rng, a, dtype), dom.real(rng, b, dtype)), {}) for a, b in pairs]
     return domain
+
+
+@defcomposite("linalg.matrix_power", namespace="numpy.linalg",
+              domain=lambda rng, dtype: [((_well_conditioned(rng, 3, dtype), k), {})
+                                         for k in (0, 1, 3, 6, -2)],
+              doc="matrix_power(A, n): Aⁿ by repeated squaring (n < 0: of A⁻¹), a chain of "
+                  "matmuls")
+def matrix_power(a, n):
+    if not isinstance(n, (int, np.integer)):
+        raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    shape = shape_of(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"linalg.matrix_power: needs square matrices, got shape {shape}")
+    if n < 0:
+        a, n = inv(a), -int(n)
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else matmul(result, square)
+        n >>= 1
+        if n:
+            square = matmul(square, square)
+    if result is None:  # A⁰ = I: no dependence on A
+        return np.broadcast_to(np.eye(shape[-1], dtype=np.result_type(primal_value(a))),
+                               shape).copy()
+    return result
+
+
+@defcomposite("linalg.multi_dot", namespace="numpy.linalg",
+              domain=lambda rng, dtype: [(([dom.real(rng, s, dtype) for s in shapes],), {})
+                                         for shapes in (((3,), (3, 4), (4, 2)),
+                                                        ((2, 3), (3, 3), (3,)))],
+              doc="multi_dot([A, B, C, ...]) = A @ B @ C ... (1-d ends as vectors), matmuls "
+                  "from the left (numpy picks the cheapest order: equal up to rounding)")
+def multi_dot(arrays):
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError(f"linalg.multi_dot: needs at least two arrays, got {len(arrays)}")
+    result = arrays[0]
+    for b in arrays[1:]:
+        result = matmul(result, b)
+    return result
 
 
 @defcomposite("dot", domain=_pair_domain([((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 2)),
