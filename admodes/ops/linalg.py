@@ -18,6 +18,7 @@ from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import add, divide, multiply, negative, power, sqrt, subtract
 from admodes.ops.indexing import take, take_transpose
 from admodes.ops.reductions import max as max_
+from admodes.ops.reductions import min as min_
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import expand_dims, reshape, stack, transpose
 from admodes.registry import defcomposite, defop
@@ -450,22 +451,42 @@ def _norm_domain(rng, dtype):
     return [((r(rng, (4,), dtype),), {}), ((r(rng, (2, 3), dtype),), {}),
             ((r(rng, (4,), dtype),), {"ord": 1}), ((r(rng, (4,), dtype),), {"ord": np.inf}),
             ((r(rng, (2, 3), dtype),), {"axis": 1}), ((r(rng, (4,), dtype),), {"ord": 3}),
-            ((r(rng, (2, 3), dtype),), {"ord": "fro", "keepdims": True})]
+            ((r(rng, (2, 3), dtype),), {"ord": "fro", "keepdims": True}),
+            ((r(rng, (3, 2), dtype),), {"ord": 2}), ((r(rng, (2, 3), dtype),), {"ord": 2}),
+            ((r(rng, (3, 3), dtype),), {"ord": 1}), ((r(rng, (2, 3), dtype),), {"ord": -np.inf}),
+            ((r(rng, (2, 2), dtype),), {"ord": np.inf, "keepdims": True})]
+
+
+def _matrix_norm(x, ord, keepdims):
+    """‖A‖₁ = max column sum of |A|, ‖A‖∞ = max row sum (−1, −inf: the min), ‖A‖₂ = σ_max =
+    √λ_max of the smaller Gram matrix (AᵀA or AAᵀ; accurate for the largest singular value)."""
+    if ord == 2:
+        rows, cols = shape_of(x)
+        gram = matmul(swap_last(x), x) if cols <= rows else matmul(x, swap_last(x))
+        value = sqrt(take(eigvalsh(gram), np.array(-1), axis=0))  # eigenvalues ascend
+    else:
+        sums = sum_(abs_(x), axis=0 if abs(ord) == 1 else 1)
+        value = max_(sums) if ord > 0 else min_(sums)
+    return reshape(value, (1, 1)) if keepdims else value
 
 
 @defcomposite("linalg.norm", namespace="numpy.linalg", domain=_norm_domain,
-              kinks="at x = 0 the 2-norm's derivative x/‖x‖ is undefined (nan); ord=1 and "
-                    "ord=inf inherit the abs and max conventions",
-              doc="vector norms (ord None/2, 1, inf, p > 0 along axis) and the Frobenius norm "
-                  "of a matrix, written with sqrt, abs, power, max and sum")
+              kinks="at x = 0 the 2-norm's derivative x/‖x‖ is undefined (nan); ord=±1 and "
+                    "ord=±inf inherit the abs and max/min conventions; the matrix 2-norm is not "
+                    "differentiable where the largest singular value is repeated",
+              doc="vector norms (ord None/2, 1, inf, p > 0 along axis); matrix norms 'fro', ±1, "
+                  "±inf (column and row sums) and 2 (the largest singular value, from eigvalsh "
+                  "of the Gram matrix); written with registry ops")
 def norm(x, ord=None, axis=None, keepdims=False):
     ndim = ndim_of(x)
     matrix = axis is None and ndim == 2 or isinstance(axis, tuple) and len(axis) == 2
     if matrix:
-        if ord not in (None, "fro"):
-            raise ValueError(f"linalg.norm: matrix norm ord={ord!r} is not supported "
-                             f"(needs an SVD or eigenvalues); only 'fro' is")
-        return sqrt(sum_(multiply(x, x), axis=axis, keepdims=keepdims))
+        if ord in (None, "fro"):
+            return sqrt(sum_(multiply(x, x), axis=axis, keepdims=keepdims))
+        if ord in (1, -1, np.inf, -np.inf, 2) and axis is None:
+            return _matrix_norm(x, ord, keepdims)
+        raise ValueError(f"linalg.norm: matrix norm ord={ord!r} is not supported; use None, "
+                         f"'fro', 1, -1, inf, -inf or 2 (2, ±1 and ±inf with axis=None)")
     if axis is None and ndim != 1:
         raise ValueError(f"linalg.norm: for a {ndim}-d array give axis (an int, or a pair for "
                          f"the Frobenius norm)")
