@@ -1,6 +1,6 @@
 """Rearranging composites of numpy's namespace: ravel, flip, roll, tile, repeat, split,
 array_split, vstack, hstack, atleast_1d/2d/3d, triu, tril, sort, take_along_axis, diff,
-trapezoid, pad, diagonal.
+trapezoid, pad, diagonal, convolve.
 
 Each is written with the shape and indexing primitives (reshape, broadcast_to, concatenate,
 index_basic, take, where), so both modes and every order come from their rules; each follows
@@ -329,3 +329,30 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     rows, cols = shape_of(moved)[-2:]
     i = np.arange(max(0, -offset), max(0, min(rows, cols - offset)))
     return getitem(moved, (Ellipsis, i, i + offset))
+
+
+def _convolve_domain(rng, dtype):
+    return [((dom.real(rng, (5,), dtype), dom.real(rng, (3,), dtype)), {}),
+            ((dom.real(rng, (2,), dtype), dom.real(rng, (4,), dtype)), {"mode": "same"}),
+            ((dom.real(rng, (6,), dtype), dom.real(rng, (3,), dtype)), {"mode": "valid"}),
+            ((dom.real(rng, (1,), dtype), dom.real(rng, (3,), dtype)), {})]
+
+
+@defcomposite("convolve", domain=_convolve_domain,
+              doc="convolve(a, v, mode='full'): y_k = Σ_i a_i v_{k−i} of two 1-d arrays, modes "
+                  "'full', 'same', 'valid' as numpy; a gather of the zero-padded v times a, "
+                  "summed (O(len(y)·len(a)) memory)")
+def convolve(a, v, mode="full"):
+    n, m = shape_of(a), shape_of(v)
+    if len(n) != 1 or len(m) != 1 or not n[0] or not m[0]:
+        raise ValueError(f"convolve: needs two non-empty 1-d arrays, got shapes {n} and {m}")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"convolve: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    n, m = n[0], m[0]
+    full = n + m - 1
+    start, length = {"full": (0, full), "same": ((min(n, m) - 1) // 2, max(n, m)),
+                     "valid": (min(n, m) - 1, max(n, m) - min(n, m) + 1)}[mode]
+    k = np.arange(start, start + length)[:, None]
+    shifted = take(pad(v, (n - 1, n - 1)), k - np.arange(n)[None, :] + (n - 1), axis=0)
+    return sum_(multiply(shifted, a), axis=1)
+
