@@ -34,6 +34,11 @@ def _axis(axis, ndim, opname):
     return normalize_axes(axis, ndim, opname)[0]
 
 
+def _slice_along(axis, ndim, part):
+    """The index taking ``part`` (a slice) along ``axis`` and everything along the others."""
+    return tuple(part if a == axis else slice(None) for a in range(ndim))
+
+
 # -- flattening and promotion ---------------------------------------------------------------
 
 @defcomposite("ravel", domain=_cases(((2, 3), (), {}), ((), (), {})),
@@ -89,9 +94,9 @@ def _roll_one(x, shift, axis):
     s = int(shift) % n if n else 0
     if s == 0:
         return x
-    lead = (slice(None),) * axis
-    return concatenate([getitem(x, lead + (slice(n - s, None),)),
-                        getitem(x, lead + (slice(0, n - s),))], axis=axis)
+    ndim = ndim_of(x)
+    return concatenate([getitem(x, _slice_along(axis, ndim, slice(n - s, None))),
+                        getitem(x, _slice_along(axis, ndim, slice(0, n - s)))], axis=axis)
 
 
 @defcomposite("roll", domain=_cases(((5,), (2,), {}), ((2, 3), (-1,), {"axis": 1}),
@@ -154,8 +159,9 @@ def _split(x, indices_or_sections, axis, opname, even):
         bounds = np.cumsum([0] + [size + 1] * extra + [size] * (sections - extra))
     else:
         bounds = np.concatenate(([0], np.asarray(indices_or_sections, dtype=int), [n]))
-    lead = (slice(None),) * axis
-    return [getitem(x, lead + (slice(int(a), int(b)),)) for a, b in itertools.pairwise(bounds)]
+    ndim = ndim_of(x)
+    return [getitem(x, _slice_along(axis, ndim, slice(int(a), int(b))))
+            for a, b in itertools.pairwise(bounds)]
 
 
 @defcomposite("split", domain=_cases(((6,), (3,), {}), ((2, 6), ([1, 4],), {"axis": 1})),
@@ -253,10 +259,6 @@ def sort(x, axis=-1):
 
 
 # -- differences, integration, padding, diagonals -------------------------------------------------
-
-def _slice_along(axis, ndim, part):
-    return tuple(part if a == axis else slice(None) for a in range(ndim))
-
 
 @defcomposite("diff", domain=_cases(((5,), (), {}), ((3, 4), (), {"n": 2, "axis": 0})),
               doc="diff(x, n=1, axis=-1): x[1:] − x[:-1] along axis, n times (linear)")

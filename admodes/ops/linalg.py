@@ -240,10 +240,27 @@ inv = defop(
 
 # -- linalg.cholesky --------------------------------------------------------------------------------
 
-def _lower_masks(n, dtype):
-    """(strictly lower, Φ's mask: 1 below the diagonal, ½ on it, 0 above) for n × n."""
-    strict = np.tri(n, n, -1, dtype=dtype)
-    return strict, strict + 0.5 * np.eye(n, dtype=dtype)
+def _lower_triangle_masks(x):
+    """(strictly lower, identity) n × n masks in the dtype of ``x`` (..., n, n)."""
+    n = shape_of(x)[-1]
+    dtype = np.result_type(primal_value(x))
+    return np.tri(n, n, -1, dtype=dtype), np.eye(n, dtype=dtype)
+
+
+def _read_lower(t):
+    """The symmetric matrix a lower-triangle routine (numpy's cholesky, eigh, eigvalsh) reads
+    from a perturbation: A_s = tril(A) + tril(A, −1)ᵀ."""
+    strict, eye = _lower_triangle_masks(t)
+    below = multiply(t, strict)
+    return add(add(below, multiply(t, eye)), swap_last(below))
+
+
+def _lower_adjoint(s):
+    """The cotangent of A for a function of A_s = tril(A) + tril(A, −1)ᵀ whose cotangent with
+    respect to A_s is ``s`` (the adjoint of :func:`_read_lower`): tril(s + sᵀ, −1) + diag(s)
+    (the upper triangle is not read)."""
+    strict, eye = _lower_triangle_masks(s)
+    return add(multiply(add(s, swap_last(s)), strict), multiply(s, eye))
 
 
 def _cholesky_impl(a):
@@ -251,28 +268,22 @@ def _cholesky_impl(a):
     return np.linalg.cholesky(a)
 
 
-def _read_lower(t, strict):
-    """The symmetric matrix a lower-triangle routine (numpy's cholesky, eigh, eigvalsh) reads
-    from a perturbation: A_s = tril(A) + tril(A, −1)ᵀ."""
-    lower = add(multiply(t, strict), multiply(t, np.eye(strict.shape[0], dtype=strict.dtype)))
-    return add(lower, swap_last(multiply(t, strict)))
+def _phi_mask(x):
+    """Φ's mask for n × n: 1 below the diagonal, ½ on it, 0 above."""
+    strict, eye = _lower_triangle_masks(x)
+    return strict + 0.5 * eye
 
 
 def _cholesky_jvp(primals, tangents, out):
-    n = shape_of(out)[-1]
-    strict, phi = _lower_masks(n, np.result_type(primal_value(out)))
     l_inv = inv(out)
-    x = matmul(matmul(l_inv, _read_lower(tangents[0], strict)), swap_last(l_inv))
-    return matmul(out, multiply(x, phi))
+    x = matmul(matmul(l_inv, _read_lower(tangents[0])), swap_last(l_inv))
+    return matmul(out, multiply(x, _phi_mask(out)))
 
 
 def _cholesky_vjp(ct, primals, out):
-    n = shape_of(out)[-1]
-    strict, phi = _lower_masks(n, np.result_type(primal_value(out)))
     l_inv = inv(out)
-    s = matmul(matmul(swap_last(l_inv), multiply(matmul(swap_last(out), ct), phi)), l_inv)
-    diagonal = multiply(s, np.eye(n, dtype=strict.dtype))
-    return (add(multiply(add(s, swap_last(s)), strict), diagonal),)
+    phi = multiply(matmul(swap_last(out), ct), _phi_mask(out))
+    return (_lower_adjoint(matmul(matmul(swap_last(l_inv), phi), l_inv)),)
 
 
 def _spd_domain(rng, dtype):
@@ -301,13 +312,6 @@ cholesky = defop(
 
 # -- linalg.eigh / eigvalsh ---------------------------------------------------------------------------
 
-def _lower_adjoint(s, strict):
-    """The cotangent of A for a function of A_s = tril(A) + tril(A, −1)ᵀ whose cotangent with
-    respect to A_s is ``s``: tril(s + sᵀ, −1) + diag(s) (the upper triangle is not read)."""
-    eye = np.eye(strict.shape[0], dtype=strict.dtype)
-    return add(multiply(add(s, swap_last(s)), strict), multiply(s, eye))
-
-
 def _eigh_impl(a, part):
     return np.linalg.eigh(_check_eigh(a))[part]
 
@@ -321,37 +325,30 @@ def _eigen_gaps(w):
 
 
 def _eigh_rotated(a, t):
-    """Vᵀ Ȧ_s V for the batched perturbation ``t`` of A (the lower triangle it reads)."""
-    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
+    """(Vᵀ Ȧ_s V, V) for the batched perturbation ``t`` of A (the lower triangle it reads)."""
     v = eigh_vectors(a)
-    return matmul(matmul(swap_last(v), _read_lower(t, strict)), v), v, strict
+    return matmul(matmul(swap_last(v), _read_lower(t)), v), v
 
 
 def _eigh_values_jvp(primals, tangents, out):
-    rotated, _, _ = _eigh_rotated(primals[0], tangents[0])
-    n = shape_of(out)[-1]
-    return sum_(multiply(rotated, np.eye(n, dtype=np.result_type(primal_value(out)))), axis=-1)
+    rotated, _ = _eigh_rotated(primals[0], tangents[0])
+    return sum_(multiply(rotated, _lower_triangle_masks(rotated)[1]), axis=-1)
 
 
 def _eigh_values_vjp(ct, primals, out):
-    a = primals[0]
-    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
-    v = eigh_vectors(a)
-    s = matmul(multiply(v, expand_dims(ct, -2)), swap_last(v))  # V diag(w̄) Vᵀ
-    return (_lower_adjoint(s, strict),)
+    v = eigh_vectors(primals[0])
+    return (_lower_adjoint(matmul(multiply(v, expand_dims(ct, -2)), swap_last(v))),)  # V diag(w̄) Vᵀ
 
 
 def _eigh_vectors_jvp(primals, tangents, out):
-    rotated, v, _ = _eigh_rotated(primals[0], tangents[0])
+    rotated, v = _eigh_rotated(primals[0], tangents[0])
     return matmul(v, multiply(_eigen_gaps(eigh_values(primals[0])), rotated))
 
 
 def _eigh_vectors_vjp(ct, primals, out):
-    a = primals[0]
-    strict = np.tri(shape_of(a)[-1], k=-1, dtype=np.result_type(primal_value(a)))
-    gaps = _eigen_gaps(eigh_values(a))
+    gaps = _eigen_gaps(eigh_values(primals[0]))
     s = matmul(matmul(out, multiply(gaps, matmul(swap_last(out), ct))), swap_last(out))
-    return (_lower_adjoint(s, strict),)
+    return (_lower_adjoint(s),)
 
 
 def _symmetric_domain(rng, dtype):

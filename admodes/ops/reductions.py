@@ -17,7 +17,7 @@ from admodes.ops._flops import reduction
 from admodes.ops._helpers import batch_axes, expand_reduced, normalize_axes
 from admodes.ops.elementwise import divide, multiply, sqrt, subtract, where
 from admodes.ops.indexing import index_basic
-from admodes.ops.shape import reshape
+from admodes.ops.shape import broadcast_to, reshape
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -225,8 +225,7 @@ def average(x, axis=None, weights=None, keepdims=False):
             raise ValueError(f"average(): {wshape[0]} weights for an axis of length {shape[a]}")
         weights = reshape(weights, tuple(wshape[0] if i == a else 1 for i in range(len(shape))))
     total = sum(multiply(x, weights), axis=axis, keepdims=keepdims)
-    return divide(total, sum(multiply(weights, np.ones(shape, dtype=np.result_type(
-        primal_value(weights)))), axis=axis, keepdims=keepdims))
+    return divide(total, sum(broadcast_to(weights, shape), axis=axis, keepdims=keepdims))
 
 
 def _var_domain(rng, dtype):
