@@ -12,6 +12,7 @@ from admodes.ops import (  # noqa: F401
     pooling,
     reductions,
     shape,
+    statistics,
 )
 from admodes.plain import specialize_registry
 

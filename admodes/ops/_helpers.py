@@ -15,6 +15,7 @@ __all__ = [
     "batch_axes",
     "expand_reduced",
     "normalize_axes",
+    "slice_along",
     "swap_last",
     "unbroadcast",
 ]
@@ -87,3 +88,8 @@ def swap_last(x):
     nd = x.ndim
     perm = tuple(range(nd - 2)) + (nd - 1, nd - 2)
     return _R["transpose"](x, perm)
+
+
+def slice_along(axis, ndim, part):
+    """The index taking ``part`` (a slice) along ``axis`` and everything along the others."""
+    return tuple(part if a == axis else slice(None) for a in range(ndim))

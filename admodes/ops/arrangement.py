@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops._helpers import normalize_axes
+from admodes.ops._helpers import normalize_axes, slice_along
 from admodes.ops.elementwise import add, multiply, subtract, where
 from admodes.ops.indexing import getitem, index_basic_transpose, take
 from admodes.ops.reductions import sum as sum_
@@ -32,11 +32,6 @@ def _cases(*shapes_and_static):
 
 def _axis(axis, ndim, opname):
     return normalize_axes(axis, ndim, opname)[0]
-
-
-def _slice_along(axis, ndim, part):
-    """The index taking ``part`` (a slice) along ``axis`` and everything along the others."""
-    return tuple(part if a == axis else slice(None) for a in range(ndim))
 
 
 # -- flattening and promotion ---------------------------------------------------------------
@@ -95,8 +90,8 @@ def _roll_one(x, shift, axis):
     if s == 0:
         return x
     ndim = ndim_of(x)
-    return concatenate([getitem(x, _slice_along(axis, ndim, slice(n - s, None))),
-                        getitem(x, _slice_along(axis, ndim, slice(0, n - s)))], axis=axis)
+    return concatenate([getitem(x, slice_along(axis, ndim, slice(n - s, None))),
+                        getitem(x, slice_along(axis, ndim, slice(0, n - s)))], axis=axis)
 
 
 @defcomposite("roll", domain=_cases(((5,), (2,), {}), ((2, 3), (-1,), {"axis": 1}),
@@ -160,7 +155,7 @@ def _split(x, indices_or_sections, axis, opname, even):
     else:
         bounds = np.concatenate(([0], np.asarray(indices_or_sections, dtype=int), [n]))
     ndim = ndim_of(x)
-    return [getitem(x, _slice_along(axis, ndim, slice(int(a), int(b))))
+    return [getitem(x, slice_along(axis, ndim, slice(int(a), int(b))))
             for a, b in itertools.pairwise(bounds)]
 
 
@@ -268,8 +263,8 @@ def diff(x, n=1, axis=-1):
     ndim = ndim_of(x)
     axis = _axis(axis, ndim, "diff")
     for _ in range(n):
-        x = subtract(getitem(x, _slice_along(axis, ndim, slice(1, None))),
-                     getitem(x, _slice_along(axis, ndim, slice(None, -1))))
+        x = subtract(getitem(x, slice_along(axis, ndim, slice(1, None))),
+                     getitem(x, slice_along(axis, ndim, slice(None, -1))))
     return x
 
 
@@ -291,8 +286,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         widths = diff(x, axis=-1 if ndim_of(x) == 1 else axis)
         if ndim_of(x) == 1 and ndim > 1:
             widths = reshape(widths, tuple(-1 if a == axis else 1 for a in range(ndim)))
-    mids = add(getitem(y, _slice_along(axis, ndim, slice(1, None))),
-               getitem(y, _slice_along(axis, ndim, slice(None, -1))))
+    mids = add(getitem(y, slice_along(axis, ndim, slice(1, None))),
+               getitem(y, slice_along(axis, ndim, slice(None, -1))))
     return multiply(sum_(multiply(mids, widths), axis=axis), 0.5)
 
 

@@ -337,6 +337,13 @@ def logaddexp(a, b):
     return add(maximum(a, b), log1p(exp(negative(abs(subtract(a, b))))))
 
 
+@defcomposite("logaddexp2", domain=dom.binary(),
+              doc="logaddexp2(a, b) = log₂(2ᵃ + 2ᵇ) = max(a, b) + log1p(2^−|a − b|)/ln 2 (no "
+                  "overflow); at a = b each gets ½, as in logaddexp")
+def logaddexp2(a, b):
+    return add(maximum(a, b), divide(log1p(exp2(negative(abs(subtract(a, b))))), math.log(2.0)))
+
+
 def _clip_mask(x, a_min, a_max):
     value = primal_value(x)
     mask = np.ones(shape_of(value), dtype=bool)

@@ -1,8 +1,11 @@
-"""Reductions: sum, prod, max, min, cumsum (primitives) and mean, var, std, average, amax,
-amin (composites).
+"""Reductions: sum, prod, max, min, cumsum (primitives) and cumprod, mean, var, std, average,
+amax, amin (composites).
 
 ``axis`` is None (all axes), an int or a tuple of ints; ``keepdims`` as in numpy. In the rules
 the reduced axes are shifted past the batch axis of tangents and cotangents.
+
+Reference (cumprod's scan): Hillis, W. D. & Steele, G. L. (1986). Data parallel algorithms.
+Commun. ACM 29(12), 1170-1183. doi:10.1145/7902.7903
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import numpy as np
 from admodes import conventions
 from admodes.ops import _domains as dom
 from admodes.ops._flops import reduction
-from admodes.ops._helpers import batch_axes, expand_reduced, normalize_axes
+from admodes.ops._helpers import batch_axes, expand_reduced, normalize_axes, slice_along
 from admodes.ops.elementwise import divide, multiply, sqrt, subtract, where
 from admodes.ops.indexing import index_basic
-from admodes.ops.shape import broadcast_to, reshape
+from admodes.ops.shape import broadcast_to, concatenate, reshape
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
@@ -187,6 +190,26 @@ cumsum = defop(
     cost=reduction(1), domain=_cumsum_domain, static={"axis": None}, linear=True, saves=(),
     doc="y_i = Σ_{j≤i} x_j along axis (flattened if None); ẏ = cumsum(ẋ); "
         "x̄_i = Σ_{j≥i} ȳ_j (a reversed cumsum)")
+
+
+@defcomposite("cumprod", domain=_cumsum_domain,
+              doc="y_i = Π_{j≤i} x_j along axis (flattened if None), by the Hillis–Steele scan "
+                  "y_i ← y_i·y_{i−s} for s = 1, 2, 4, … (⌈log₂ n⌉ multiplies of the whole "
+                  "array; Hillis & Steele 1986): exact derivatives also where entries are 0, "
+                  "which y·cumsum(ẋ/x) is not")
+def cumprod(x, axis=None):
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    ndim = ndim_of(x)
+    axis = normalize_axes(axis, ndim, "cumprod")[0]
+    n, shift = shape_of(x)[axis], 1
+    while shift < n:
+        head = index_basic(x, index=slice_along(axis, ndim, slice(None, shift)))
+        tail = index_basic(x, index=slice_along(axis, ndim, slice(shift, None)))
+        before = index_basic(x, index=slice_along(axis, ndim, slice(None, n - shift)))
+        x = concatenate([head, multiply(tail, before)], axis=axis)
+        shift *= 2
+    return x
 
 
 # -- composites ---------------------------------------------------------------------------------
