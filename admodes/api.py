@@ -318,7 +318,8 @@ def vjp(fun, *primals, has_aux=False):
     Records ``fun(*primals)`` on a tape once and returns ``(out, pullback)`` (and ``aux`` if
     ``has_aux``). ``pullback(ct)``, with ``ct`` shaped like ``out``, returns the tuple
     ``ct · J`` with one entry per primal, shaped like the primals. ``pullback`` can be called
-    any number of times; each call is one reverse sweep costing O(C).
+    any number of times; each call is one reverse sweep costing O(C). The cotangent of an
+    integer or boolean output (``lstsq``'s rank) is not used and may have any dtype.
 
     Examples
     --------
@@ -342,7 +343,10 @@ def vjp(fun, *primals, has_aux=False):
                              f"has {out_def}")
         batched = []
         for i, (c, o) in enumerate(zip(ct_leaves, out_leaves)):
-            c = _as_input(c, f"vjp pullback: cotangent leaf {i}")
+            if np.result_type(_out_value(o, tape)).kind in "biu":
+                c = np.asarray(c)  # an integer output has no derivative: its cotangent is unused
+            else:
+                c = _as_input(c, f"vjp pullback: cotangent leaf {i}")
             if shape_of(c) != shape_of(_out_value(o, tape)):
                 raise ValueError(f"vjp pullback: cotangent leaf {i} has shape {shape_of(c)} but "
                                  f"the output has shape {shape_of(_out_value(o, tape))}")

@@ -134,6 +134,18 @@ def test_vjp_pullback_callable_many_times(rng):
     np.testing.assert_allclose(pullback(2.0 * u)[0], 2.0 * (u @ J))
 
 
+def test_vjp_cotangent_of_an_integer_output_is_unused(rng):
+    """lstsq returns numpy's integer rank: its cotangent may be the output itself (or any
+    value of its shape); a float output still needs a float cotangent."""
+    a, b = rng.standard_normal((4, 2)), rng.standard_normal(4)
+    out, pullback = ad.vjp(anp.linalg.lstsq, a, b)
+    assert isinstance(out[2], np.integer) and out[2] == 2
+    _, gb = pullback((np.ones(2), np.zeros(1), out[2], np.zeros(2)))
+    np.testing.assert_allclose(gb, np.linalg.pinv(a).T @ np.ones(2), rtol=1e-12)
+    with pytest.raises(TypeError, match=r"vjp pullback: cotangent leaf 0 has integer dtype"):
+        pullback((np.ones(2, dtype=int), np.zeros(1), out[2], np.zeros(2)))
+
+
 def test_vjp_has_aux(rng):
     x = rng.standard_normal(3)
     out, pullback, aux = ad.vjp(lambda x: (anp.sin(x), anp.cos(x)), x, has_aux=True)

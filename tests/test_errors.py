@@ -277,7 +277,7 @@ def test_drop_message_suggests_the_fix():
                                               ("unwrap", "admodes.numpy"),
                                               ("nancumsum", "admodes.numpy"),
                                               ("eig", "admodes.numpy.linalg"),
-                                              ("svd", "admodes.numpy.linalg")])
+                                              ("eigvals", "admodes.numpy.linalg")])
 def test_namespace_name_without_rule(name, module):
     namespace = anp if module == "admodes.numpy" else anp.linalg
     with pytest.raises(AttributeError, match=rf"{module}\.{name} is not available: numpy's "
@@ -303,8 +303,21 @@ UNSUPPORTED = {
     "einsum-malformed-ellipsis": (lambda x: anp.einsum("..i->i", x), ValueError,
                                   (r"einsum: subscripts '\.\.i->i': '\.\.i' may hold letters "
                                   r"and one '\.\.\.' only")),
-    "norm-nuc": (lambda x: anp.linalg.norm(anp.outer(x, x), ord="nuc"), ValueError,
-                 r"linalg\.norm: matrix norm ord='nuc' is not supported"),
+    "norm-matrix-ord-3": (lambda x: anp.linalg.norm(anp.outer(x, x), ord=3), ValueError,
+                          r"linalg\.norm: matrix norm ord=3 is not supported"),
+    "qr-mode-complete": (lambda x: anp.linalg.qr(anp.outer(x, x[:2]), mode="complete")[0],
+                         ValueError, (r"linalg\.qr: mode='complete' is not supported; use "
+                                      r"'reduced' \(Q and R\) or 'r' \(R only\)")),
+    "qr-wide": (lambda x: anp.linalg.qr(anp.outer(x[:2], x))[1], ValueError,
+                r"linalg\.qr: needs m >= n .*got shape \(2, 3\)"),
+    "svd-full-matrices": (lambda x: anp.linalg.svd(anp.outer(x, x[:2]))[0], ValueError,
+                          (r"linalg\.svd: full_matrices=True for a non-square matrix of shape "
+                           r"\(3, 2\).*pass full_matrices=False")),
+    "svd-vector": (lambda x: anp.linalg.svd(x)[1], ValueError,
+                   r"linalg\.svd: needs matrices \(\.\.\., m, n\), got shape \(3,\)"),
+    "lstsq-rank-deficient": (lambda x: anp.linalg.lstsq(anp.outer(x, x[:2]), x)[0], ValueError,
+                             (r"linalg\.lstsq: a of shape \(3, 2\) has rank 1 < 2 "
+                              r"\(rcond=None\); the differentiable lstsq needs a of full rank")),
     "solve-nonsquare": (lambda x: anp.linalg.solve(np.ones((3, 2)), x), ValueError,
                         r"linalg\.solve: A must be a square 2-d matrix, got shape \(3, 2\)"),
     "squeeze-non-1": (lambda x: anp.squeeze(x, axis=0), ValueError,

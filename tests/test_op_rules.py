@@ -4,7 +4,8 @@ Every registry entry (primitive or composite) is tested on every case its own ``
 sampler gives, in float64 and float32. A case is the public call ``entry(*args, **static)``;
 the floating-point ndarray leaves of ``args`` are the differentiated inputs and everything else
 (integer index arrays, boolean masks, einsum subscripts, index tuples, static keywords) is a
-constant closed over by the tested function. The checks:
+constant closed over by the tested function, and integer output leaves (``lstsq``'s rank) have
+no derivative and are left out of its output. The checks:
 
 1. forward mode: ``jvp`` against a central finite difference (``admodes.numerical_jvp``);
 2. reverse mode: the dot-product identity ``<u, J v> = <Jᵀ u, v>`` between ``jvp`` and ``vjp``
@@ -76,6 +77,10 @@ class Case:
         self._positions = [i for i, leaf in enumerate(self._leaves) if _is_float_leaf(leaf)]
         self.x = tuple(self._leaves[i] for i in self._positions)
         self.argnums = tuple(range(len(self.x)))
+        self._keep = None
+        kinds = [np.result_type(leaf).kind for leaf in tree_util.flatten(self.f(*self.x))[0]]
+        if any(kind in "biu" for kind in kinds):
+            self._keep = [kind not in "biu" for kind in kinds]
         out = self.f(*self.x)
         self.out_leaves = [np.asarray(o) for o in tree_util.flatten(out)[0]]
         self.out_def = tree_util.flatten(out)[1]
@@ -90,7 +95,14 @@ class Case:
         leaves = list(self._leaves)
         for i, value in zip(self._positions, x):
             leaves[i] = value
-        return self.entry(*tree_util.unflatten(self._treedef, leaves), **self.static)
+        return self.differentiable(self.entry(*tree_util.unflatten(self._treedef, leaves),
+                                              **self.static))
+
+    def differentiable(self, out):
+        """``out`` without its integer leaves (a tuple of the others), if it has any."""
+        if self._keep is None:
+            return out
+        return tuple(leaf for leaf, keep in zip(tree_util.flatten(out)[0], self._keep) if keep)
 
     def random_inputs(self, rng):
         """A random direction shaped (and typed) like the inputs."""

@@ -3,6 +3,7 @@ it is the only place registration is triggered."""
 
 from admodes.ops import (  # noqa: F401
     arrangement,
+    decompositions,
     einsum,
     elementwise,
     indexing,

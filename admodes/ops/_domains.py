@@ -15,8 +15,10 @@ __all__ = [
     "away_from_zero",
     "binary",
     "distinct",
+    "full_column_rank",
     "positive",
     "real",
+    "separated_singular_values",
     "unary",
     "unit",
 ]
@@ -68,3 +70,25 @@ def distinct(rng, shape, dtype):
     n = int(np.prod(shape, dtype=np.int64))
     grid = np.linspace(-2.0, 2.0, max(n, 2))[:n]
     return rng.permutation(grid).reshape(shape).astype(dtype)
+
+
+def _orthonormal(rng, rows, cols):
+    """A random (rows, cols) matrix with orthonormal columns (rows >= cols)."""
+    return np.linalg.qr(rng.standard_normal((rows, cols)))[0]
+
+
+def separated_singular_values(rng, shape, dtype):
+    """Matrices (..., m, n) with random singular vectors and singular values 1, 1.75, 2.5, ...
+    (distinct and away from zero: the SVD's vectors are differentiable there)."""
+    *batch, m, n = shape
+    k = min(m, n)
+    values = 1.0 + 0.75 * np.arange(k)[::-1]
+    mats = [(_orthonormal(rng, m, k) * values) @ _orthonormal(rng, n, k).T
+            for _ in range(int(np.prod(batch, dtype=np.int64)))]
+    return np.reshape(mats, shape).astype(dtype)
+
+
+def full_column_rank(rng, shape, dtype):
+    """Well-conditioned matrices (..., m, n), m >= n: 2·I (m × n) plus uniform noise in ±0.5."""
+    m, n = shape[-2:]
+    return (rng.uniform(-0.5, 0.5, size=shape) + 2.0 * np.eye(m, n)).astype(dtype)

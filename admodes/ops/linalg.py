@@ -1,6 +1,6 @@
 """Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, eigh, eigvalsh,
 norm; with dot, outer, trace, diag, tensordot, kron, inner, vdot, cross, linalg.matrix_power and
-linalg.multi_dot as composites.
+linalg.multi_dot as composites (qr, svd, pinv, lstsq: :mod:`admodes.ops.decompositions`).
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
 forward and reverse mode algorithmic differentiation" (2008), sections 2.2-2.3.
@@ -21,7 +21,7 @@ from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import min as min_
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import expand_dims, reshape, stack, transpose
-from admodes.registry import defcomposite, defop
+from admodes.registry import defcomposite, defop, lookup
 from admodes.tracing import ndim_of, primal_value, shape_of
 
 _REFS = (("Giles, M. B. (2008). An extended collection of matrix derivative results for forward "
@@ -451,13 +451,19 @@ def _norm_domain(rng, dtype):
             ((r(rng, (2, 3), dtype),), {"ord": "fro", "keepdims": True}),
             ((r(rng, (3, 2), dtype),), {"ord": 2}), ((r(rng, (2, 3), dtype),), {"ord": 2}),
             ((r(rng, (3, 3), dtype),), {"ord": 1}), ((r(rng, (2, 3), dtype),), {"ord": -np.inf}),
-            ((r(rng, (2, 2), dtype),), {"ord": np.inf, "keepdims": True})]
+            ((r(rng, (2, 2), dtype),), {"ord": np.inf, "keepdims": True}),
+            ((dom.separated_singular_values(rng, (3, 2), dtype),), {"ord": "nuc"}),
+            ((dom.separated_singular_values(rng, (2, 3), dtype),), {"ord": -2})]
 
 
 def _matrix_norm(x, ord, keepdims):
     """‖A‖₁ = max column sum of |A|, ‖A‖∞ = max row sum (−1, −inf: the min), ‖A‖₂ = σ_max =
-    √λ_max of the smaller Gram matrix (AᵀA or AAᵀ; accurate for the largest singular value)."""
-    if ord == 2:
+    √λ_max of the smaller Gram matrix (AᵀA or AAᵀ; accurate for the largest singular value),
+    ‖A‖_nuc = Σ σ_i and ord=−2 σ_min from svdvals (the Gram matrix would lose small σ)."""
+    if ord in ("nuc", -2):
+        s = lookup("linalg.svdvals")(x)  # registered by ops.decompositions, which imports this
+        value = sum_(s) if ord == "nuc" else take(s, np.array(-1), axis=0)
+    elif ord == 2:
         rows, cols = shape_of(x)
         gram = matmul(swap_last(x), x) if cols <= rows else matmul(x, swap_last(x))
         value = sqrt(take(eigvalsh(gram), np.array(-1), axis=0))  # eigenvalues ascend
@@ -470,20 +476,23 @@ def _matrix_norm(x, ord, keepdims):
 @defcomposite("linalg.norm", namespace="numpy.linalg", domain=_norm_domain,
               kinks="at x = 0 the 2-norm's derivative x/‖x‖ is undefined (nan); ord=±1 and "
                     "ord=±inf inherit the abs and max/min conventions; the matrix 2-norm is not "
-                    "differentiable where the largest singular value is repeated",
+                    "differentiable where the largest singular value is repeated, ord=-2 where "
+                    "the smallest is, 'nuc' where a singular value is 0",
               doc="vector norms (ord None/2, 1, inf, p > 0 along axis); matrix norms 'fro', ±1, "
-                  "±inf (column and row sums) and 2 (the largest singular value, from eigvalsh "
-                  "of the Gram matrix); written with registry ops")
+                  "±inf (column and row sums), 2 (the largest singular value, from eigvalsh "
+                  "of the Gram matrix), -2 (the smallest) and 'nuc' (their sum), these two "
+                  "from svdvals; written with registry ops")
 def norm(x, ord=None, axis=None, keepdims=False):
     ndim = ndim_of(x)
     matrix = axis is None and ndim == 2 or isinstance(axis, tuple) and len(axis) == 2
     if matrix:
         if ord in (None, "fro"):
             return sqrt(sum_(multiply(x, x), axis=axis, keepdims=keepdims))
-        if ord in (1, -1, np.inf, -np.inf, 2) and axis is None:
+        if ord in (1, -1, np.inf, -np.inf, 2, -2, "nuc") and axis is None:
             return _matrix_norm(x, ord, keepdims)
         raise ValueError(f"linalg.norm: matrix norm ord={ord!r} is not supported; use None, "
-                         f"'fro', 1, -1, inf, -inf or 2 (2, ±1 and ±inf with axis=None)")
+                         f"'fro', 1, -1, inf, -inf, 2, -2 or 'nuc' (all but None and 'fro' "
+                         f"with axis=None)")
     if axis is None and ndim != 1:
         raise ValueError(f"linalg.norm: for a {ndim}-d array give axis (an int, or a pair for "
                          f"the Frobenius norm)")
