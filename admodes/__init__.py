@@ -9,6 +9,7 @@ array([0.83994868, 0.83994868, 0.83994868])
 from admodes import conventions, cost, nn, numpy, optim, tree
 from admodes.api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from admodes.checks import check_grads, numerical_jvp
+from admodes.custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
 from admodes.tracing import primal_value
 
 __version__ = "0.1.0"
@@ -25,8 +26,11 @@ def __getattr__(name):
 
 __all__ = [
     "check_grads",
+    "checkpoint",
     "conventions",
     "cost",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "hvp",
@@ -39,6 +43,8 @@ __all__ = [
     "ode",
     "optim",
     "primal_value",
+    "remat",
+    "stop_gradient",
     "tree",
     "value_and_grad",
     "vjp",

@@ -33,7 +33,7 @@ from admodes import tree as tree_util
 from admodes.reverse import Tape
 from admodes.tracing import Trace, Tracer, bind, primal_value
 
-__all__ = ["Meter", "measure", "meter"]
+__all__ = ["Meter", "measure", "meter", "metering", "through_registry"]
 
 _PHASES = ("primal", "jvp", "vjp")
 
@@ -198,16 +198,29 @@ class _PrimalTrace(Trace):
         return _Value(bind(op, primals, static), self)
 
 
+def metering() -> bool:
+    """Whether a :func:`meter` is active."""
+    return bool(_active)
+
+
+def through_registry(fun, *args):
+    """``fun(*args)`` with the float array leaves of ``args`` routed through the registry, so
+    that a meter counts every op of ``fun`` (``W @ x`` on plain arrays included); the output
+    comes back as plain values."""
+    with _PrimalTrace() as trace:
+        leaves, treedef = tree_util.flatten(args)
+        wrapped = [_Value(x, trace) if isinstance(x, np.ndarray) else x for x in leaves]
+        out = fun(*tree_util.unflatten(treedef, wrapped))
+    return tree_util.tree_map(
+        lambda x: x._primal if isinstance(x, _Value) and x._trace is trace else x, out)
+
+
 def measure(fun, *args):
     """Evaluate ``fun(*args)`` under a meter; return ``(output, Meter)`` for the primal cost C.
 
     The float array leaves of ``args`` are routed through the registry so every op of ``fun``
     is counted, as in the transforms.
     """
-    with meter() as m, _PrimalTrace() as trace:
-        leaves, treedef = tree_util.flatten(args)
-        wrapped = [_Value(x, trace) if isinstance(x, np.ndarray) else x for x in leaves]
-        out = fun(*tree_util.unflatten(treedef, wrapped))
-    out = tree_util.tree_map(
-        lambda x: x._primal if isinstance(x, _Value) and x._trace is trace else x, out)
+    with meter() as m:
+        out = through_registry(fun, *args)
     return out, m
