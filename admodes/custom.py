@@ -147,7 +147,8 @@ class _CustomFunction:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self._ops = {}  # (input treedef, number of arguments, leaf shapes and dtypes) -> Op
+        self._ops = {}  # (input treedef, number of arguments, leaf shapes and dtypes, which
+        #                  leaves are traced) -> Op
         self._structures = {}  # the same keys -> _Structure of the output
 
     @property
@@ -183,7 +184,8 @@ class _CustomFunction:
         if not any(isinstance(x, Tracer) for x in leaves):
             return self.fun(*args)  # nothing to differentiate: the function itself
         key = (in_def, len(args),
-               tuple((shape_of(x), np.result_type(primal_value(x))) for x in leaves))
+               tuple((shape_of(x), np.result_type(primal_value(x))) for x in leaves),
+               tuple(isinstance(x, Tracer) for x in leaves))
         if key not in self._ops:
             self._ops[key] = self._make_op(in_def, key, len(leaves))
         packed = self._ops[key](*leaves, nondiff=static)
@@ -194,14 +196,25 @@ class _CustomFunction:
                   jvp=self._jvp_rule(in_def, key), vjp=self._vjp_rule(in_def, key),
                   cost=lambda primals, out, **static: 0,  # its inner ops are counted
                   doc=f"the {self._label}", domain=lambda rng, dtype: [], nargs=n,
-                  static={"nondiff": ()}, namespace="internal")
+                  static={"nondiff": ()}, selective=True, namespace="internal")
 
-    def _evaluate(self, fun, in_def, key, leaves, nondiff, with_residuals=False):
+    def _evaluate(self, fun, in_def, key, leaves, nondiff, with_residuals=False, metered=False):
         """``fun`` on the leaves; its output packed, the structure checked against the
-        first call's with arguments of these shapes (and the residuals, for ``fwd``)."""
-        args = self._merge(nondiff, tree_util.unflatten(in_def, leaves))
-        # under a meter, plain arrays go through the registry too, so that all of fun counts
-        out = cost.through_registry(fun, *args) if cost.metering() else fun(*args)
+        first call's with arguments of these shapes (and the residuals, for ``fwd``).
+
+        ``metered``: the leaves are plain values of which those traced at the call (``key``)
+        go through the registry while a meter counts, so that the ops depending on them are
+        counted as they would be outside a custom function (and those on constants are not).
+        """
+        def call(*picked):
+            values = list(leaves)
+            for i, value in zip(positions, picked):
+                values[i] = value
+            return fun(*self._merge(nondiff, tree_util.unflatten(in_def, values)))
+        positions = [i for i, traced in enumerate(key[3]) if traced]
+        picked = [leaves[i] for i in positions]
+        out = (cost.through_registry(call, *picked) if metered and cost.metering()
+               else call(*picked))
         residuals = None
         if with_residuals:
             if not (isinstance(out, tuple) and len(out) == 2):
@@ -219,7 +232,7 @@ class _CustomFunction:
 
     def _impl(self, in_def, key):
         def impl(*leaves, nondiff):
-            out = self._evaluate(self.fun, in_def, key, leaves, nondiff)[0]
+            out = self._evaluate(self.fun, in_def, key, leaves, nondiff, metered=True)[0]
             return out if isinstance(out, (np.ndarray, np.generic)) else np.asarray(out)
         return impl
 
@@ -286,8 +299,8 @@ class custom_jvp(_CustomFunction):
         return jvp
 
     def _vjp_rule(self, in_def, key):
-        def vjp(ct, primals, out, nondiff):
-            positions = [i for i, p in enumerate(primals) if _inexact(p)]
+        def vjp(ct, primals, out, wants, nondiff):
+            positions = [i for i, p in enumerate(primals) if wants[i] and _inexact(p)]
 
             def linear(*tangents):
                 return self._tangent_out(in_def, key, primals, tangents, nondiff)
@@ -335,7 +348,7 @@ class custom_vjp(_CustomFunction):
     def _impl(self, in_def, key):
         def impl(*leaves, nondiff):
             packed, residuals = self._evaluate(self.fwd, in_def, key, leaves, nondiff,
-                                               with_residuals=True)
+                                               with_residuals=True, metered=True)
             packed = np.asarray(packed).view()  # its own identity: the key of the residuals
             self._residuals[id(packed)] = residuals
             weakref.finalize(packed, self._residuals.pop, id(packed), None)
@@ -350,7 +363,7 @@ class custom_vjp(_CustomFunction):
         return jvp
 
     def _vjp_rule(self, in_def, key):
-        def vjp(ct, primals, out, nondiff):
+        def vjp(ct, primals, out, wants, nondiff):  # bwd gives every cotangent anyway
             if type(out) is np.ndarray and id(out) in self._residuals:
                 residuals = self._residuals[id(out)]
             else:  # a nested level: fwd again on this level's values, for differentiable ones
@@ -418,8 +431,8 @@ class checkpoint(_CustomFunction):
         return jvp
 
     def _vjp_rule(self, in_def, key):
-        def vjp(ct, primals, out, nondiff):
-            positions = [i for i, p in enumerate(primals) if _inexact(p)]
+        def vjp(ct, primals, out, wants, nondiff):
+            positions = [i for i, p in enumerate(primals) if wants[i] and _inexact(p)]
 
             def packed(*leaves):
                 return self._evaluate(self.fun, in_def, key, leaves, nondiff)[0]

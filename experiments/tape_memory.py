@@ -14,7 +14,11 @@ every intermediate value the partial derivatives need must be stored during the 
 (log-log slope 1). Forward mode carries a tangent alongside each value and forgets both when
 the step is done: memory O(d), constant in T (slope 0), at the price of one pass per input
 direction. Checkpointing (Griewank 1992, "revolve") stores only O(log T) states and recomputes
-the rest, trading memory for O(log T) extra forward steps.
+the rest, trading memory for O(log T) extra forward steps; measured here is its simplest form,
+one level of uniform checkpoints (Griewank & Walther 2008, sec. 12.1; Chen et al. 2016): each
+segment of s = √T steps an ``admodes.checkpoint``, so the tape keeps T/s segment inputs and the
+sweep records one segment of s steps at a time: memory O(√T) (slope 0.5) for one more
+evaluation of the rollout.
 
 When reverse mode's memory matters: long rollouts (ODE/PDE solvers, RNNs over long sequences,
 deep networks with large activations) where T·d·(arrays per step) exceeds the memory budget;
@@ -30,7 +34,7 @@ r ~ U(0.5, 1.5), y(0) ~ U(0.2, 1), classical RK4 with step h = 0.01 (bounded for
 loss L(r) = ½‖y_T‖², differentiated with respect to the growth rates r (d inputs).
 
 References: Griewank & Walther (2008), doi:10.1137/1.9780898717761; Griewank (1992),
-doi:10.1080/10556789208805505.
+doi:10.1080/10556789208805505; Chen, Xu, Zhang & Guestrin (2016), arXiv:1604.06174.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ REFERENCES = (
     ("Griewank, A. (1992). Achieving logarithmic growth of temporal and spatial complexity in "
      "reverse automatic differentiation. Optimization Methods and Software 1(1), 35-54. "
      "doi:10.1080/10556789208805505"),
+    ("Chen, T., Xu, B., Zhang, C. & Guestrin, C. (2016). Training deep nets with sublinear "
+     "memory cost. arXiv:1604.06174"),
 )
 KEY_FIELDS = ("steps", "dim")
 STEP = 0.01   # RK4 step size h
@@ -105,16 +111,39 @@ def rk4_step(y, r, a, h):
     return y + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-def make_loss(problem, steps, h=STEP):
-    """L(r) = ½‖y_T‖² after ``steps`` RK4 steps from the problem's y(0)."""
+def make_loss(problem, steps, h=STEP, segment=None):
+    """L(r) = ½‖y_T‖² after ``steps`` RK4 steps from the problem's y(0).
+
+    With ``segment = s`` the rollout runs as ⌈T/s⌉ segments of s steps (the last one shorter),
+    each an :func:`admodes.checkpoint`: the tape keeps each segment's input state, and the
+    reverse sweep records one segment at a time again.
+    """
     a, y0 = problem["a"], problem["y0"]
 
-    def loss(r):
-        y = y0
-        for _ in range(steps):
+    def rollout(y, r, n):
+        for _ in range(n):
             y = rk4_step(y, r, a, h)
+        return y
+
+    if segment is None:
+        def loss(r):
+            y = rollout(y0, r, steps)
+            return 0.5 * anp.sum(y * y)
+        return loss
+    lengths = [segment] * (steps // segment) + ([steps % segment] if steps % segment else [])
+    stretches = {n: ad.checkpoint(lambda y, r, n=n: rollout(y, r, n)) for n in set(lengths)}
+
+    def checkpointed_loss(r):
+        y = y0
+        for n in lengths:
+            y = stretches[n](y, r)
         return 0.5 * anp.sum(y * y)
-    return loss
+    return checkpointed_loss
+
+
+def segment_length(steps):
+    """s = round(√T): T/s stored segment inputs plus s steps recorded at a time, O(√T)."""
+    return max(1, round(np.sqrt(steps)))
 
 
 def tape_counts(problem, steps):
@@ -146,6 +175,8 @@ def measure(point, config):
     loss = make_loss(problem, point["steps"])
     r, v = problem["r"], problem["direction"]
     gradient = ad.grad(loss)
+    segment = segment_length(point["steps"])
+    checkpointed = ad.grad(make_loss(problem, point["steps"], segment=segment))
 
     def forward():
         return ad.jvp(loss, (r,), (v,))
@@ -153,9 +184,12 @@ def measure(point, config):
     timing = time_options(config)
     t_f = time_call(lambda: loss(r), **timing)
     t_grad = time_call(lambda: gradient(r), **timing)
+    t_ckpt = time_call(lambda: checkpointed(r), **timing)
     t_jvp = time_call(forward, **timing)
     with ad.cost.meter() as m_grad:
         g = gradient(r)
+    with ad.cost.meter() as m_ckpt:
+        g_ckpt = checkpointed(r)
     one, two = (tape_counts(problem, steps) for steps in (1, 2))
     with ad.cost.meter() as m_jvp:
         value, tangent = forward()
@@ -171,6 +205,10 @@ def measure(point, config):
             "ops_f": m_f.ops,
             "mem_grad": traced_peak(lambda: gradient(r)), "mem_jvp": traced_peak(forward),
             "mem_f": traced_peak(lambda: loss(r)),
+            "segment": segment, "mem_grad_ckpt": traced_peak(lambda: checkpointed(r)),
+            "flops_grad_ckpt": m_ckpt.total_flops,
+            "time_grad_ckpt": t_ckpt["time_median"], "time_grad_ckpt_iqr": t_ckpt["time_iqr"],
+            "ckpt_error": float(np.max(np.abs(g_ckpt - g))) / scale,
             "time_grad": t_grad["time_median"], "time_grad_iqr": t_grad["time_iqr"],
             "time_jvp": t_jvp["time_median"], "time_jvp_iqr": t_jvp["time_iqr"],
             "time_f": t_f["time_median"], "time_f_iqr": t_f["time_iqr"],
@@ -180,17 +218,21 @@ def measure(point, config):
 
 # -- the report ---------------------------------------------------------------------------------
 
+CHECKPOINTED = {"color": "tab:purple", "marker": "v", "linestyle": "-.",
+                "label": "reverse, checkpoint every √T steps"}
 MEMORY = {  # column -> plot style
     "tape_bytes": {"color": "tab:red", "marker": "s", "linestyle": "--",
                    "label": "reverse: tape residuals (admodes.cost)"},
     "mem_grad": {**METHOD_STYLE["grad"], "label": "reverse (grad): traced peak"},
+    "mem_grad_ckpt": {**CHECKPOINTED, "label": CHECKPOINTED["label"] + ": traced peak"},
     "mem_jvp": {**METHOD_STYLE["jvp"], "label": "forward (1 JVP): traced peak"},
     "mem_f": {**METHOD_STYLE["f"], "label": "plain evaluation: traced peak"},
 }
-TIMES = {"time_grad": METHOD_STYLE["grad"], "time_jvp": METHOD_STYLE["jvp"]}
-TIME_RATIOS = ("time_grad_ratio", "time_jvp_ratio")
-FITTED = {"steps": ("tape_records", "tape_bytes", "mem_grad", "mem_jvp", "mem_f",
-                    "time_grad_ratio", "time_jvp_ratio"),
+TIMES = {"time_grad": METHOD_STYLE["grad"], "time_grad_ckpt": CHECKPOINTED,
+         "time_jvp": METHOD_STYLE["jvp"]}
+TIME_RATIOS = ("time_grad_ratio", "time_grad_ckpt_ratio", "time_jvp_ratio")
+FITTED = {"steps": ("tape_records", "tape_bytes", "mem_grad", "mem_grad_ckpt", "mem_jvp", "mem_f",
+                    "time_grad_ratio", "time_grad_ckpt_ratio", "time_jvp_ratio"),
           "dim": ("tape_bytes_per_step", "mem_grad", "mem_jvp", "mem_f", "time_grad_ratio",
                   "time_jvp_ratio")}
 
@@ -198,6 +240,7 @@ FITTED = {"steps": ("tape_records", "tape_bytes", "mem_grad", "mem_jvp", "mem_f"
 def with_ratios(data: pd.DataFrame) -> pd.DataFrame:
     data = data.copy()
     data["time_grad_ratio"] = data["time_grad"] / data["time_f"]
+    data["time_grad_ckpt_ratio"] = data["time_grad_ckpt"] / data["time_f"]
     data["time_jvp_ratio"] = data["time_jvp"] / data["time_f"]
     return data
 
@@ -265,14 +308,15 @@ def _steps_figure(sweep, fits, directory, dim):
     ax_mem.set_ylabel("memory (bytes)")
     ax_mem.set_title(f"(a) memory of one derivative, state dimension d = {dim}")
     _box(ax_mem, _notes(fits, [("tape_bytes", "tape"), ("mem_grad", "grad"),
-                               ("mem_jvp", "jvp"), ("mem_f", "f")]))
+                               ("mem_grad_ckpt", "ckpt"), ("mem_jvp", "jvp"), ("mem_f", "f")]))
     notes = []
     for index, (host, rows) in enumerate(by_host(sweep)):
         for column, style in TIMES.items():
             ax_time.plot(rows["steps"], rows[column + "_ratio"], **host_style(style, host, index))
         host_fits = fits if host is None else fits[fits["host"] == host]
-        notes.append(_notes(host_fits, [("time_grad_ratio", "grad"), ("time_jvp_ratio", "jvp")],
-                            host))
+        notes.append(_notes(host_fits, [("time_grad_ratio", "grad"),
+                                        ("time_grad_ckpt_ratio", "ckpt"),
+                                        ("time_jvp_ratio", "jvp")], host))
     log_axes(ax_time)
     ax_time.set_xlabel("T (RK4 steps)")
     ax_time.set_ylabel("time / time(plain evaluation)")
@@ -315,9 +359,10 @@ def _time_finding(sweep, config):
     top = sweep.iloc[-1]
     fits = _slopes(sweep, "steps", TIME_RATIOS)
     return (f"Time relative to the plain evaluation at T = {int(top['steps']):,}: grad "
-            f"×{top['time_grad_ratio']:.3g}, JVP ×{top['time_jvp_ratio']:.3g} (slopes vs T "
-            f"{_fit(fits, 'time_grad_ratio')} and {_fit(fits, 'time_jvp_ratio')}); forward mode "
-            f"needs d = {config['dim']} such passes for the full gradient, reverse mode one.")
+            f"×{top['time_grad_ratio']:.3g}, checkpointed grad ×{top['time_grad_ckpt_ratio']:.3g},"
+            f" JVP ×{top['time_jvp_ratio']:.3g} (slopes vs T {_fit(fits, 'time_grad_ratio')}, "
+            f"{_fit(fits, 'time_grad_ckpt_ratio')} and {_fit(fits, 'time_jvp_ratio')}); forward "
+            f"mode needs d = {config['dim']} such passes for the full gradient, reverse mode one.")
 
 
 def report(data, directory, config):
@@ -326,7 +371,8 @@ def report(data, directory, config):
     fits_t = slopes(by_steps, "steps")
     fits_d = slopes(by_dim, "dim")
     fits = pd.concat([fits_t, fits_d], ignore_index=True)
-    figures = [((f"Memory (left) and time (right) of a reverse-mode gradient, one forward-mode "
+    figures = [((f"Memory (left) and time (right) of a reverse-mode gradient (plain and "
+                 f"checkpointed every √T steps), one forward-mode "
                  f"JVP and a plain evaluation of L versus the number of RK4 steps T (d = "
                  f"{config['dim']}, log-log); the boxes give the fitted slopes"),
                 _steps_figure(by_steps, fits_t, directory, config["dim"]))]
@@ -339,8 +385,9 @@ def report(data, directory, config):
                      caption=("Log-log slopes against T (d fixed) and against d (T fixed), with "
                               "the half-width of the 95% CI, and the increment per step or per "
                               "dimension of a straight-line fit (bytes, records or time ratio)."))
-    summary = data[["steps", "dim", *host_column(data), "tape_records", "tape_bytes", "mem_grad", "mem_jvp",
-                    "mem_f", "time_grad_ratio", "time_jvp_ratio", "dot_error"]]
+    summary = data[["steps", "dim", *host_column(data), "tape_records", "tape_bytes", "mem_grad",
+                    "mem_grad_ckpt", "mem_jvp", "mem_f", "time_grad_ratio",
+                    "time_grad_ckpt_ratio", "time_jvp_ratio", "dot_error"]]
     t2 = write_table(summary, directory / "tables", "memory",
                      caption=("Tape and traced peak memory (bytes) and time relative to the "
                               "plain evaluation, per point."), float_format="{:.3g}")
@@ -374,6 +421,17 @@ def report(data, directory, config):
              f"{top['mem_f'] / 2**10:.3g} KiB: reverse/forward = "
              f"{top['mem_grad'] / top['mem_jvp']:.3g}×."),
         ]
+        extra = (top["flops_grad_ckpt"] - top["flops_grad"]) / top["flops_f"]
+        findings += [
+            (f"Checkpointing (ad.checkpoint on segments of s = round(√T) steps; the tape keeps "
+             f"the T/s segment inputs, the sweep records one segment at a time): traced peak "
+             f"slope {fit('mem_grad_ckpt')} against T (theory 0.5); at T = "
+             f"{int(top['steps']):,} (s = {int(top['segment'])}) "
+             f"{top['mem_grad_ckpt'] / 2**20:.3g} MiB against {top['mem_grad'] / 2**20:.3g} MiB "
+             f"without ({top['mem_grad'] / top['mem_grad_ckpt']:.3g}× less), for "
+             f"{extra:.3g}× the FLOPs of f more (theory: one more evaluation of the rollout); "
+             f"largest relative difference of the two gradients {data['ckpt_error'].max():.1e}."),
+        ]
         findings += findings_per_host(by_steps, lambda rows: _time_finding(rows, config))
     if not fits_d.empty:
         small, large = by_dim.iloc[0], by_dim.iloc[-1]
@@ -397,7 +455,8 @@ def report(data, directory, config):
              f"(deterministic; each saved array counted once); peak memory from tracemalloc "
              f"(numpy buffers and Python objects allocated during one call, above the memory in "
              f"use before it); reverse mode = ad.grad, forward mode = one ad.jvp in a seeded "
-             f"unit direction, plain = the loss on numpy arrays. Wall time: median of up to "
+             f"unit direction, checkpointed = ad.grad with each segment of round(√T) steps "
+             f"an ad.checkpoint, plain = the loss on numpy arrays. Wall time: median of up to "
              f"{config['repeats']} repeats (at most {config['max_time']} s each), without "
              f"tracemalloc; BLAS threads {config['threads']}, seed {config['seed']}.")
     return {"setup": setup, "findings": findings, "figures": figures,

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import admodes as ad
+import admodes.numpy as anp
 import experiments.tape_memory as tm
 from experiments.harness.fitting import loglog_slope
 from experiments.harness.memory import traced_peak
@@ -64,6 +65,28 @@ def test_forward_mode_memory_is_constant_in_steps(by_steps):
     assert (by_steps["jvp_tape_records"] == 0).all()
     top = by_steps.iloc[-1]
     assert top["mem_grad"] > 10 * top["mem_jvp"]
+
+
+def test_checkpointing_every_sqrt_t_steps_grows_like_sqrt_t(by_steps):
+    assert list(by_steps["segment"]) == [4, 6, 8, 11, 16]
+    assert 0.3 <= _slope(by_steps, "mem_grad_ckpt") <= 0.7
+    top = by_steps.iloc[-1]
+    assert top["mem_grad_ckpt"] < top["mem_grad"] / 4
+    assert (by_steps["ckpt_error"] < 1e-12).all()
+
+
+def test_checkpointing_costs_one_more_rollout(by_steps):
+    extra = by_steps["flops_grad_ckpt"] - by_steps["flops_grad"]
+    y = np.ones(CONFIG["dim"])
+    _, loss = ad.cost.measure(lambda y: 0.5 * anp.sum(y * y), y)  # after the rollout: not redone
+    assert (extra == by_steps["flops_f"] - loss.total_flops).all()
+
+
+def test_checkpointed_loss_is_the_loss():
+    problem = tm.make_problem(8, seed=0)
+    plain = tm.make_loss(problem, 10)(problem["r"])
+    for segment in (1, 3, 10, 20):
+        assert tm.make_loss(problem, 10, segment=segment)(problem["r"]) == plain
 
 
 def test_residual_bytes_per_step_are_state_sized_arrays(data):
