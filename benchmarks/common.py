@@ -256,6 +256,11 @@ CHAIN_CYCLE = ("sin", "mul 2.0", "cos", "add 0.1", "tanh")
 
 def chain(xp, x, n_ops):
     """``n_ops`` elementwise ops on ``x`` (cycling through :data:`CHAIN_CYCLE`), then a sum."""
+    return xp.sum(chain_ops(xp, x, n_ops))
+
+
+def chain_ops(xp, x, n_ops):
+    """The ``n_ops`` elementwise ops of :func:`chain`, without the sum."""
     sin, cos, tanh = xp.sin, xp.cos, xp.tanh
     for i in range(n_ops):
         k = i % 5
@@ -269,7 +274,7 @@ def chain(xp, x, n_ops):
             x = x + 0.1
         else:
             x = tanh(x)
-    return xp.sum(x)
+    return x
 
 
 @functools.cache

@@ -164,6 +164,32 @@ def test_hessian_against_jax(rng, jax_x64):
     np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-9, atol=1e-11)
 
 
+def _custom_rules(decorate, xp, sigmoid):
+    """The same function with custom rules, built by admodes or by JAX (``decorate``): a
+    custom_jvp softplus, a custom_vjp gradient clip and a checkpointed layer."""
+    softplus = decorate.custom_jvp(lambda x: xp.log1p(xp.exp(x)))
+    softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] * sigmoid(p[0])))
+    clip = decorate.custom_vjp(lambda x: x)
+    clip.defvjp(lambda x: (x, None), lambda res, g: (xp.clip(g, -0.1, 0.1),))
+    layer = decorate.checkpoint(lambda x, w: xp.tanh(w @ x))
+
+    def loss(x, w):
+        return xp.sum(softplus(layer(clip(x), w)) ** 2)
+    return loss
+
+
+def test_custom_rules_against_jax(rng, jax_x64):
+    jax = jax_x64
+    x, w = rng.standard_normal(5), rng.standard_normal((5, 5))
+    ours = _custom_rules(ad, anp, ad.nn.sigmoid)
+    theirs = _custom_rules(jax, jax.numpy, jax.nn.sigmoid)
+    for got, want in zip(ad.grad(ours, argnums=(0, 1))(x, w),
+                         jax.grad(theirs, argnums=(0, 1))(x, w)):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12)
+    hess = jax.jacrev(jax.grad(theirs))(x, w)
+    np.testing.assert_allclose(ad.jacrev(ad.grad(ours))(x, w), np.asarray(hess), rtol=1e-10)
+
+
 # -- PyTorch --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("workload", WORKLOADS)
