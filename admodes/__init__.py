@@ -7,7 +7,17 @@ array([0.83994868, 0.83994868, 0.83994868])
 """
 
 from admodes import conventions, cost, nn, numpy, optim, tree
-from admodes.api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from admodes.api import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacrev,
+    jvp,
+    linearize,
+    value_and_grad,
+    vjp,
+)
 from admodes.checks import check_grads, numerical_jvp
 from admodes.custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
 from admodes.tracing import primal_value
@@ -37,6 +47,7 @@ __all__ = [
     "jacfwd",
     "jacrev",
     "jvp",
+    "linearize",
     "nn",
     "numerical_jvp",
     "numpy",

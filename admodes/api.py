@@ -23,7 +23,8 @@ from admodes.registry import _REGISTRY as _R
 from admodes.reverse import Node, Tape
 from admodes.tracing import Tracer, primal_value, shape_of, size_of
 
-__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp"]
+__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "linearize", "value_and_grad",
+           "vjp"]
 
 
 # -- input checks ---------------------------------------------------------------------------------
@@ -283,11 +284,11 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
 
 # -- reverse mode ---------------------------------------------------------------------------------
 
-def _record(fun, args, argnums, has_aux, fname):
-    """Run ``fun`` on a fresh tape. Returns (tape, input nodes, input treedef, out leaves,
-    out treedef, aux)."""
+def _record(fun, args, argnums, has_aux, fname, keep_all=False):
+    """Run ``fun`` on a fresh tape (keeping every residual with ``keep_all``). Returns (tape,
+    input nodes, input treedef, out leaves, out treedef, aux)."""
     leaves, in_def, rebuild = _dynamic(args, argnums, fname)
-    with Tape() as tape:
+    with Tape(keep_all) as tape:
         nodes = [tape.new_input(x) for x in leaves]
         out = fun(*rebuild(nodes))
     out, aux = _split_aux(out, has_aux, fname)
@@ -355,6 +356,54 @@ def vjp(fun, *primals, has_aux=False):
         return tuple(tree_util.unflatten(in_def, grads))
 
     return (out, pullback, aux) if has_aux else (out, pullback)
+
+
+def linearize(fun, *primals, has_aux=False):
+    """``(fun(*primals), f_jvp)`` with ``f_jvp(*tangents) = J · tangents``, as ``jax.linearize``.
+
+    ``fun`` is evaluated once, on a tape that keeps every intermediate value; each call of
+    ``f_jvp`` pushes its tangents forward along that tape, through the ops' JVP rules on the
+    saved values (:func:`admodes.reverse.tangent_pass`), without evaluating ``fun`` again:
+    the linear map J stored as the Wengert list, O(C) per call, memory of a reverse-mode tape
+    (with the inputs and outputs of every op kept). ``f_jvp`` takes one tangent per primal,
+    shaped like it, and returns the output tangent shaped like the output.
+
+    Examples
+    --------
+    >>> import admodes as ad, admodes.numpy as anp
+    >>> y, f_jvp = ad.linearize(anp.sin, 0.0)
+    >>> f_jvp(2.0)
+    np.float64(2.0)
+    """
+    if not primals:
+        raise TypeError("linearize: needs at least one primal argument, as linearize(f, x)")
+    snapshot = conventions.current()
+    argnums = tuple(range(len(primals)))
+    tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, primals, argnums, has_aux,
+                                                            "linearize", keep_all=True)
+    outs = [_out_value(o, tape) for o in out_leaves]
+
+    def f_jvp(*tangents):
+        t_leaves, t_def = tree_util.flatten(tangents)
+        if t_def != in_def:
+            raise ValueError(f"linearize f_jvp: tangents have structure {t_def} but the "
+                             f"primals have {in_def}")
+        seeds = []
+        for i, (t, n) in enumerate(zip(t_leaves, nodes)):
+            t = _as_input(t, f"linearize f_jvp: tangent leaf {i}")
+            if shape_of(t) != shape_of(n._primal):
+                raise ValueError(f"linearize f_jvp: tangent leaf {i} has shape {shape_of(t)} "
+                                 f"but its primal has shape {shape_of(n._primal)}")
+            seeds.append((n.index, _R["reshape"](t, (1,) + shape_of(t))))
+        with conventions.use(snapshot):
+            pushed = reverse.tangent_pass(tape.records, seeds)
+        result = [pushed[o.index][0] if isinstance(o, Node) and o._trace is tape
+                  and pushed[o.index] is not None else _zeros_like(v)
+                  for o, v in zip(out_leaves, outs)]
+        return tree_util.unflatten(out_def, result)
+
+    out = tree_util.unflatten(out_def, outs)
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):

@@ -1,4 +1,5 @@
-"""Reverse mode: a tape (Wengert list) recorded on the way forward, swept backwards.
+"""Reverse mode: a tape (Wengert list) recorded on the way forward, swept backwards (and, for
+``linearize``, forwards with tangents).
 
 Each op evaluated on a :class:`Node` appends a :class:`Record` (op, the residuals its VJP rule
 needs, static arguments, parent indices) to the :class:`Tape`. The sweep walks the records in
@@ -22,7 +23,7 @@ import numpy as np
 
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
 
-__all__ = ["Node", "Record", "Tape", "backward_pass"]
+__all__ = ["Node", "Record", "Tape", "backward_pass", "tangent_pass"]
 
 
 class Node(Tracer):
@@ -93,12 +94,18 @@ _deferred_collection = _DeferredCollection()
 
 
 class Tape(Trace):
-    """One reverse-mode transform: the recorded program. ``None`` entries are its inputs."""
+    """One reverse-mode transform: the recorded program. ``None`` entries are its inputs.
 
-    __slots__ = ("records",)
+    Each record keeps the residuals its op's VJP rule needs (``Op.saves``); with
+    ``keep_all`` it keeps every input and output, which the JVP rules of
+    :func:`tangent_pass` may need too.
+    """
 
-    def __init__(self):
+    __slots__ = ("keep_all", "records")
+
+    def __init__(self, keep_all=False):
         self.records = []
+        self.keep_all = keep_all
 
     def __enter__(self):
         _deferred_collection.enter()
@@ -151,12 +158,12 @@ class Tape(Trace):
             parents = [(i, j) for i, j in parents if i not in op.nondiff_argnums]
             if not parents:
                 return out
-        if not op.saves_inputs:  # keep numbers, replace arrays by their shape and dtype
+        if not op.saves_inputs and not self.keep_all:  # keep numbers; arrays: shape and dtype
             primals = [ShapeDtype(p) if type(p) is np.ndarray or isinstance(p, Tracer) else p
                        for p in primals]
         records = self.records
-        records.append(Record(op, primals, out if op.saves_out else None, static, parents,
-                              not nested))
+        records.append(Record(op, primals, out if op.saves_out or self.keep_all else None,
+                              static, parents, not nested))
         return Node(out, self, len(records) - 1)
 
     def saved_arrays(self) -> dict:
@@ -239,3 +246,33 @@ def _buffer(acc, owned, ct, primal):
 def add_into(acc, g):
     """``acc += g`` on a buffer the sweep owns (the meter counts it as an ``add``)."""
     np.add(acc, g, out=acc)
+
+
+def tangent_pass(records, seeds):
+    """Push tangents forward along ``records`` (a tape recorded with ``keep_all``): each op's
+    JVP rule on its saved inputs and output, in recording order; the linearization of the
+    recorded program, without evaluating it again.
+
+    ``seeds`` pairs tape indices (inputs) with tangents of shape ``(k,) + shape``. Returns the
+    list of tangents per tape index (``None``: a zero tangent).
+    """
+    tangents = [None] * len(records)
+    for index, t in seeds:
+        tangents[index] = t
+    for i, rec in enumerate(records):
+        if rec is None or not rec.parents:
+            continue
+        ts = [None] * len(rec.primals)
+        for pos, parent in rec.parents:
+            ts[pos] = tangents[parent]
+        if all(t is None for t in ts):
+            continue
+        op = rec.op
+        plain = rec.plain and all(t is None or type(t) is np.ndarray for t in ts)
+        rule = op.plain_jvp if plain else op.jvp
+        t = rule(rec.primals, ts, rec.out, **rec.static) if rec.static else rule(
+            rec.primals, ts, rec.out)
+        if t is not None and t.shape[1:] != shape_of(rec.out):  # a rule's broadcasting tangent
+            t = Tracer._ops["broadcast_to"](t, (t.shape[0],) + shape_of(rec.out))
+        tangents[i] = t
+    return tangents

@@ -544,3 +544,60 @@ def test_differentiable_namespace_on_plain_arrays_is_numpy(rng):
     np.testing.assert_array_equal(anp.sin(x), np.sin(x))
     np.testing.assert_array_equal(anp.sum(x, axis=1), np.sum(x, axis=1))
     np.testing.assert_array_equal(anp.array([[1.0, 2.0]]), np.array([[1.0, 2.0]]))
+
+
+# -- linearize ------------------------------------------------------------------------------------
+
+def test_linearize_evaluates_once_and_matches_jvp():
+    calls = []
+    W = np.arange(12.0).reshape(3, 4) / 10
+
+    def f(p):
+        calls.append(1)
+        return {"y": anp.tanh(W @ p["x"]) * p["s"], "n": anp.sum(p["x"] ** 2)}
+
+    p = {"x": np.linspace(-1, 1, 4), "s": 0.5}
+    out, f_jvp = ad.linearize(f, p)
+    assert len(calls) == 1
+    for seed in range(3):
+        t = {"x": np.random.default_rng(seed).standard_normal(4), "s": 1.5}
+        got = f_jvp(t)
+        _, want = ad.jvp(f, (p,), (t,))
+        np.testing.assert_allclose(got["y"], want["y"], rtol=1e-14)
+        np.testing.assert_allclose(got["n"], want["n"], rtol=1e-14)
+    assert len(calls) == 1 + 3  # only the reference jvps evaluated f again
+    np.testing.assert_allclose(out["n"], np.sum(p["x"] ** 2))
+
+
+def test_linearize_has_aux_and_constant_outputs():
+    out, f_jvp, aux = ad.linearize(lambda x: (anp.sin(x), {"x": x, "c": 3.0}), 0.0,
+                                   has_aux=True)
+    assert out == 0.0 and f_jvp(2.0) == 2.0 and aux["c"] == 3.0
+    assert type(aux["x"]) is np.ndarray  # aux comes back without its tracer
+    _, g = ad.linearize(lambda x, y: (x * 2.0, np.ones(2)), 1.0, 2.0)
+    t = g(1.0, 1.0)
+    assert t[0] == 2.0 and np.array_equal(t[1], np.zeros(2))
+
+
+def test_linearized_map_is_differentiable():
+    W = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]])
+    x = np.array([0.3, -0.2])
+    _, f_jvp = ad.linearize(lambda x: anp.sin(W @ x), x)
+    J = np.cos(W @ x)[:, None] * W
+    t = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(lambda t: anp.sum(f_jvp(t) ** 2))(t), 2 * J.T @ J @ t,
+                               rtol=1e-14)
+
+
+def test_linearize_bad_tangents():
+    _, f_jvp = ad.linearize(lambda x, y: x * y, np.ones(3), 2.0)
+    with pytest.raises(ValueError, match=r"linearize f_jvp: tangents have structure \(\*,\) "
+                                         r"but the primals have \(\*, \*,\)"):
+        f_jvp(np.ones(3))
+    with pytest.raises(ValueError, match=r"linearize f_jvp: tangent leaf 0 has shape \(2,\) but "
+                                         r"its primal has shape \(3,\)"):
+        f_jvp(np.ones(2), 1.0)
+    with pytest.raises(TypeError, match=r"linearize f_jvp: tangent leaf 1"):
+        f_jvp(np.ones(3), "a")
+    with pytest.raises(TypeError, match=r"linearize: needs at least one primal argument"):
+        ad.linearize(anp.sin)

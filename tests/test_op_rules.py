@@ -9,7 +9,8 @@ no derivative and are left out of its output. The checks:
 
 1. forward mode: ``jvp`` against a central finite difference (``admodes.numerical_jvp``);
 2. reverse mode: the dot-product identity ``<u, J v> = <Jᵀ u, v>`` between ``jvp`` and ``vjp``
-   (for a primitive this tests its VJP rule against its JVP rule);
+   (for a primitive this tests its VJP rule against its JVP rule); ``linearize`` (the JVP
+   rules replayed on the recorded tape's saved values) equals ``jvp``;
 3. ``jacfwd`` and ``jacrev`` agree tightly and match the finite-difference Jacobian;
 4. second order: for ``s(x) = <w, f(x)>`` the Hessians forward-over-reverse (``hessian``),
    reverse-over-reverse and forward-over-forward agree and are symmetric, ``hvp`` equals
@@ -253,6 +254,18 @@ def test_jvp_matches_finite_differences(case, rng):
 @by_case
 def test_vjp_is_transpose_of_jvp(case, rng):
     check_dot_product(case, rng)
+
+
+@by_case
+def test_linearize_replays_the_jvp_rules_on_the_tape(case, rng):
+    """linearize: J·v pushed along the recorded tape equals forward mode's J·v, twice."""
+    out, f_jvp = ad.linearize(case.f, *case.x)
+    assert_close(flat(out), flat(case.out_leaves), 0.0, f"{case}: linearize primal output")
+    for _ in range(2):
+        tangents = case.random_inputs(rng)
+        _, expected = ad.jvp(case.f, case.x, tangents)
+        assert_close(flat(f_jvp(*tangents)), flat(expected), case.tol["exact"],
+                     f"{case}: linearize vs jvp")
 
 
 # -- 3. full Jacobians --------------------------------------------------------------------------
