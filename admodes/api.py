@@ -23,8 +23,8 @@ from admodes.registry import _REGISTRY as _R
 from admodes.reverse import Node, Tape
 from admodes.tracing import Tracer, primal_value, shape_of, size_of
 
-__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "linearize", "value_and_grad",
-           "vjp"]
+__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "linearize",
+           "value_and_grad", "vjp"]
 
 
 # -- input checks ---------------------------------------------------------------------------------
@@ -500,6 +500,9 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         jac = _jacobian_tree(out_def, in_def, single, blocks)
         return (jac, aux) if has_aux else jac
     return jacfun
+
+
+jacobian = jacrev  # jax.jacobian: the same function
 
 
 # -- nested ---------------------------------------------------------------------------------------

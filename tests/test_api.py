@@ -601,3 +601,7 @@ def test_linearize_bad_tangents():
         f_jvp(np.ones(3), "a")
     with pytest.raises(TypeError, match=r"linearize: needs at least one primal argument"):
         ad.linearize(anp.sin)
+
+
+def test_jacobian_is_jax_alias_of_jacrev():
+    assert ad.jacobian is ad.jacrev
