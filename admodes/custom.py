@@ -412,6 +412,11 @@ class checkpoint(_CustomFunction):
     sweep, for residual memory of ``f``'s intermediates that lives only during that step.
     Values and derivatives equal ``f``'s own. Forward mode differentiates ``f`` as it is.
 
+    The signature is ``jax.checkpoint``'s: ``static_argnums`` are arguments passed as they are
+    (not differentiated, not traced); ``prevent_cse`` is accepted and has no effect (no
+    compiler here merges the recomputation away); ``policy`` (which intermediates to keep
+    anyway) must be None: everything inside ``f`` is recomputed.
+
     >>> import numpy as np, admodes as ad, admodes.numpy as anp
     >>> layer = ad.checkpoint(lambda x: anp.tanh(anp.sin(x) * 2.0))
     >>> np.allclose(ad.grad(lambda x: anp.sum(layer(x)))(np.ones(3)),
@@ -420,6 +425,13 @@ class checkpoint(_CustomFunction):
     """
 
     kind = "checkpoint"
+
+    def __init__(self, fun, *, prevent_cse=True, policy=None, static_argnums=()):
+        if policy is not None:
+            raise ValueError(f"checkpoint: policy={policy!r} is not supported; admodes "
+                             f"recomputes everything inside the function (policy=None)")
+        static = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
+        super().__init__(fun, nondiff_argnums=static)
 
     def _jvp_rule(self, in_def, key):
         def jvp(primals, tangents, out, nondiff):  # the forward engine through f itself

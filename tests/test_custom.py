@@ -246,6 +246,16 @@ def test_checkpoint_trades_tape_memory_for_recomputation():
     assert m_remat.flops["vjp"] == m_plain.flops["vjp"] + 8 * m_layer.flops["primal"]
 
 
+def test_checkpoint_takes_jax_arguments():
+    @functools.partial(ad.checkpoint, static_argnums=1, prevent_cse=False)
+    def power(x, n):
+        return x ** n
+
+    assert ad.grad(power)(2.0, 3) == 12.0
+    with pytest.raises(ValueError, match=r"checkpoint: policy='dots' is not supported"):
+        ad.checkpoint(_layer, policy="dots")
+
+
 # -- stop_gradient ------------------------------------------------------------------------------
 
 def test_stop_gradient_is_a_constant_to_every_level():
