@@ -3,7 +3,7 @@
 >>> import admodes as ad
 >>> import admodes.numpy as anp
 >>> ad.grad(lambda x: anp.sum(anp.tanh(x) ** 2))(anp.ones(3))
-array([0.83994868, 0.83994868, 0.83994868])
+array([0.63970001, 0.63970001, 0.63970001])
 """
 
 from admodes import conventions, cost, nn, numpy, optim, tree

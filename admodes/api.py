@@ -171,7 +171,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     --------
     >>> import admodes as ad, admodes.numpy as anp
     >>> ad.jvp(anp.sin, (0.0,), (1.0,))
-    (array(0.), array(1.))
+    (np.float64(0.0), np.float64(1.0))
     """
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, (tuple, list)):
@@ -327,7 +327,7 @@ def vjp(fun, *primals, has_aux=False):
     >>> import admodes as ad, admodes.numpy as anp
     >>> out, pullback = ad.vjp(anp.sin, 0.0)
     >>> pullback(1.0)
-    (array(1.),)
+    (np.float64(1.0),)
     """
     if not primals:
         raise TypeError("vjp: needs at least one primal argument, as vjp(f, x)")

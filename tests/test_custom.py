@@ -316,10 +316,3 @@ def test_custom_errors():
     with pytest.raises(TypeError, match=r"argument 0 is in nondiff_argnums but is a traced "
                                         r"array"):
         ad.grad(lambda x: traced_static(x, x))(1.0)
-
-
-def test_docstring_examples():
-    import doctest
-
-    import admodes.custom
-    assert doctest.testmod(admodes.custom).failed == 0
