@@ -10,6 +10,7 @@ from admodes.ops import (  # noqa: F401
     interpolation,
     linalg,
     nn,
+    numerics,
     pooling,
     reductions,
     shape,

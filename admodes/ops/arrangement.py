@@ -1,6 +1,7 @@
-"""Rearranging composites of numpy's namespace: ravel, flip, roll, tile, repeat, split,
-array_split, vstack, hstack, atleast_1d/2d/3d, triu, tril, sort, take_along_axis, diff,
-trapezoid, pad, diagonal, convolve.
+"""Rearranging composites of numpy's namespace: ravel, atleast_1d/2d/3d, broadcast_arrays,
+flip, fliplr, flipud, rot90, roll, tile, repeat, split, array_split, vstack, hstack,
+column_stack, dstack, append, block, triu, tril, take_along_axis, sort, diff, ediff1d,
+trapezoid, pad, diagonal, diagflat, convolve, select, copy.
 
 Each is written with the shape and indexing primitives (reshape, broadcast_to, concatenate,
 index_basic, take, where), so both modes and every order come from their rules; each follows
@@ -16,12 +17,13 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes, slice_along
-from admodes.ops.elementwise import add, multiply, subtract, where
+from admodes.ops.elementwise import add, astype, multiply, subtract, where
 from admodes.ops.indexing import getitem, index_basic_transpose, take
+from admodes.ops.linalg import diag
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import broadcast_to, concatenate, moveaxis, reshape
+from admodes.ops.shape import broadcast_to, concatenate, moveaxis, reshape, transpose
 from admodes.registry import defcomposite
-from admodes.tracing import ndim_of, primal_value, shape_of
+from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 
 
 def _cases(*shapes_and_static):
@@ -72,6 +74,20 @@ def atleast_3d(*arrays):
                                 2: lambda s: s + (1,)})
 
 
+def _arrays(rng, dtype, shapes):
+    return tuple(dom.real(rng, s, dtype) for s in shapes)
+
+
+@defcomposite("broadcast_arrays",
+              domain=lambda rng, dtype: [(_arrays(rng, dtype, shapes), {}) for shapes in
+                                         [((3,), (2, 1)), ((2, 3), ()), ((1, 3), (2, 1), (3,))]],
+              doc="broadcast_arrays(*xs): a tuple (numpy 2's return type) of each x broadcast_to "
+                  "the common shape; x̄ = ȳ summed over its broadcast axes")
+def broadcast_arrays(*args):
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
 # -- reversing and shifting -------------------------------------------------------------------
 
 @defcomposite("flip", domain=_cases(((2, 3), (), {"axis": 1}), ((2, 3), (), {}),
@@ -82,6 +98,55 @@ def flip(x, axis=None):
     axes = normalize_axes(axis, ndim, "flip")
     return getitem(x, tuple(slice(None, None, -1) if a in axes else slice(None)
                             for a in range(ndim)))
+
+
+def _at_least(x, ndim, opname):
+    if ndim_of(x) < ndim:
+        raise ValueError(f"{opname}(): needs an array of at least {ndim} dimension"
+                         f"{'s' if ndim > 1 else ''}, got shape {shape_of(x)}")
+
+
+@defcomposite("fliplr", domain=_cases(((2, 3), (), {}), ((2, 3, 4), (), {})),
+              doc="fliplr(m) = flip(m, axis=1) (m at least 2-d)")
+def fliplr(m):
+    _at_least(m, 2, "fliplr")
+    return flip(m, axis=1)
+
+
+@defcomposite("flipud", domain=_cases(((3,), (), {}), ((2, 3), (), {})),
+              doc="flipud(m) = flip(m, axis=0) (m at least 1-d)")
+def flipud(m):
+    _at_least(m, 1, "flipud")
+    return flip(m, axis=0)
+
+
+@defcomposite("rot90", domain=_cases(((2, 3), (), {}), ((2, 3), (2,), {}),
+                                     ((2, 3), (), {"k": 3, "axes": (1, 0)}),
+                                     ((2, 3, 4), (-1,), {"axes": (2, 0)})),
+              doc="rot90(m, k=1, axes=(0, 1)): k quarter turns from axes[0] towards axes[1], "
+                  "as numpy: k = 1 is transpose(flip(m, axes[1])), 2 a flip of both axes, "
+                  "3 flip(transpose(m), axes[1])")
+def rot90(m, k=1, axes=(0, 1)):
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError(f"rot90(): axes must be two axes, got {axes!r}")
+    if not isinstance(k, numbers.Integral):
+        raise TypeError(f"rot90(): k must be an int, got {k!r}")
+    _at_least(m, 2, "rot90")
+    ndim = ndim_of(m)
+    first, second = (_axis(a, ndim, "rot90") for a in axes)
+    if first == second:
+        raise ValueError(f"rot90(): the two axes must be different, got {axes!r}")
+    k = int(k) % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(m, axis=(first, second))
+    perm = list(range(ndim))
+    perm[first], perm[second] = second, first
+    if k == 1:
+        return transpose(flip(m, axis=second), tuple(perm))
+    return flip(transpose(m, tuple(perm)), axis=second)
 
 
 def _roll_one(x, shift, axis):
@@ -172,7 +237,7 @@ def array_split(x, indices_or_sections, axis=0):
 
 
 def _pairs(rng, dtype, shapes):
-    return [((tuple(dom.real(rng, s, dtype) for s in pair),), {}) for pair in shapes]
+    return [((_arrays(rng, dtype, pair),), {}) for pair in shapes]
 
 
 @defcomposite("vstack", domain=lambda rng, dtype: _pairs(rng, dtype, [((3,), (3,)),
@@ -188,6 +253,80 @@ def vstack(arrays):
 def hstack(arrays):
     arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, axis=0 if ndim_of(arrays[0]) == 1 else 1)
+
+
+@defcomposite("column_stack",
+              domain=lambda rng, dtype: _pairs(rng, dtype, [((3,), (3,)), ((3,), (3, 2)),
+                                                            ((2, 2), (2, 1))]),
+              doc="column_stack(arrays): concatenate along axis 1, each 0-d or 1-d array as a "
+                  "column (n, 1)")
+def column_stack(tup):
+    return concatenate([a if ndim_of(a) >= 2 else reshape(a, (-1, 1)) for a in tup], axis=1)
+
+
+@defcomposite("dstack",
+              domain=lambda rng, dtype: _pairs(rng, dtype, [((3,), (3,)), ((2, 3), (2, 3)),
+                                                            ((2, 3, 1), (2, 3, 2))]),
+              doc="dstack(arrays): concatenate along axis 2 after atleast_3d")
+def dstack(tup):
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def _append_domain(rng, dtype):
+    return [(_arrays(rng, dtype, shapes), static) for shapes, static in
+            [(((3,), (2,)), {}), (((2, 3), (1, 3)), {"axis": 0}),
+             (((2, 3), (2, 2)), {"axis": -1}), (((2, 2), (3,)), {})]]
+
+
+@defcomposite("append", domain=_append_domain,
+              doc="append(arr, values, axis=None): concatenate([arr, values], axis), both "
+                  "flattened if axis is None")
+def append(arr, values, axis=None):
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+def _block_depth(arrays, where):
+    """(list depth, largest leaf ndim) of a nested list of blocks, checked as numpy checks it."""
+    if isinstance(arrays, tuple):
+        raise TypeError(f"block(): arrays{where} is a tuple; only lists arrange blocks (pass "
+                        f"list(...) for a sequence of blocks, an array for one block)")
+    if not isinstance(arrays, list):
+        return 0, ndim_of(arrays)
+    if not arrays:
+        raise ValueError(f"block(): the list arrays{where} is empty")
+    found = [_block_depth(a, f"{where}[{i}]") for i, a in enumerate(arrays)]
+    for i, (depth, _) in enumerate(found):
+        if depth != found[0][0]:
+            raise ValueError(f"block(): list depths are mismatched: arrays{where}[0] is at depth "
+                             f"{found[0][0]} but arrays{where}[{i}] at depth {depth}")
+    return found[0][0] + 1, max(n for _, n in found)
+
+
+def _assemble(arrays, depth, ndim):
+    if depth == 0:
+        shape = shape_of(arrays)
+        return reshape(arrays, (1,) * (ndim - len(shape)) + tuple(shape))
+    return concatenate([_assemble(a, depth - 1, ndim) for a in arrays], axis=-depth)
+
+
+def _block_domain(rng, dtype):
+    def r(*shape):
+        return dom.real(rng, shape, dtype)
+    return [(([r(2), r(3)],), {}),
+            (([[r(2, 2), r(2, 1)], [r(1, 2), r(1, 1)]],), {}),
+            (([[r(2, 3)], [r(3)]],), {}),
+            (([[[r(2), r(1)]], [[r(1, 3)]]],), {})]
+
+
+@defcomposite("block", domain=_block_domain,
+              doc="block(arrays): nested lists of depth d joined as numpy: each block promoted "
+                  "to ndim = max(d, its ndim) by leading size-1 axes, the innermost lists "
+                  "concatenated along axis −1, the next along −2, …")
+def block(arrays):
+    depth, leaf_ndim = _block_depth(arrays, "")
+    return _assemble(arrays, depth, max(depth, leaf_ndim))
 
 
 # -- triangles ----------------------------------------------------------------------------------
@@ -268,6 +407,39 @@ def diff(x, n=1, axis=-1):
     return x
 
 
+def _ediff1d_domain(rng, dtype):
+    def r(*shape):
+        return dom.real(rng, shape, dtype)
+    return [((r(5),), {}), ((r(2, 3), r(2), r()), {}), ((r(4),), {"to_begin": 0.5}),
+            ((r(3), None, r(1, 2)), {})]
+
+
+def _edge(extra, dtype, name):
+    """to_begin or to_end flattened and cast to ary's dtype, as numpy's ediff1d does."""
+    given = np.result_type(primal_value(extra))
+    if not np.can_cast(given, dtype, casting="same_kind"):
+        raise TypeError(f"ediff1d(): {name} of dtype {given} cannot be cast to ary's dtype "
+                        f"{dtype} under numpy's same_kind rule")
+    extra = ravel(extra)
+    if given == dtype:
+        return extra
+    return astype(extra, dtype=dtype) if isinstance(extra, Tracer) else extra.astype(dtype)
+
+
+@defcomposite("ediff1d", domain=_ediff1d_domain,
+              doc="ediff1d(ary, to_end=None, to_begin=None) = [to_begin, diff(ravel(ary)), "
+                  "to_end] in ary's dtype (linear in all three)")
+def ediff1d(ary, to_end=None, to_begin=None):
+    flat = ravel(ary)
+    dtype = np.result_type(primal_value(flat))
+    parts = [diff(flat)]
+    if to_begin is not None:
+        parts.insert(0, _edge(to_begin, dtype, "to_begin"))
+    if to_end is not None:
+        parts.append(_edge(to_end, dtype, "to_end"))
+    return parts[0] if len(parts) == 1 else concatenate(parts, axis=0)
+
+
 def _trapezoid_domain(rng, dtype):
     x = np.sort(dom.real(rng, (5,), dtype))
     return [((dom.real(rng, (5,), dtype),), {}), ((dom.real(rng, (5,), dtype),), {"x": x}),
@@ -328,6 +500,14 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return getitem(moved, (Ellipsis, i, i + offset))
 
 
+@defcomposite("diagflat", domain=_cases(((3,), (), {}), ((2, 2), (1,), {}),
+                                        ((3,), (), {"k": -2})),
+              doc="diagflat(v, k=0) = diag(ravel(v), k): the flattened v on diagonal k of a "
+                  "square matrix of side v.size + |k| (a scatter)")
+def diagflat(v, k=0):
+    return diag(ravel(v), k)
+
+
 def _convolve_domain(rng, dtype):
     return [((dom.real(rng, (5,), dtype), dom.real(rng, (3,), dtype)), {}),
             ((dom.real(rng, (2,), dtype), dom.real(rng, (4,), dtype)), {"mode": "same"}),
@@ -335,21 +515,73 @@ def _convolve_domain(rng, dtype):
             ((dom.real(rng, (1,), dtype), dom.real(rng, (3,), dtype)), {})]
 
 
+def signal_pair(a, v, mode, opname):
+    """The lengths ``(n, m)`` of two non-empty 1-d arrays and the output length of ``mode``
+    ('full': n + m − 1, 'same': max(n, m), 'valid': max(n, m) − min(n, m) + 1)."""
+    n, m = shape_of(a), shape_of(v)
+    if len(n) != 1 or len(m) != 1 or not n[0] or not m[0]:
+        raise ValueError(f"{opname}: needs two non-empty 1-d arrays, got shapes {n} and {m}")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"{opname}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    n, m = n[0], m[0]
+    return n, m, {"full": n + m - 1, "same": max(n, m), "valid": max(n, m) - min(n, m) + 1}[mode]
+
+
+def gathered_products(a, v, positions):
+    """``y_j = Σ_i a_i v[positions[j, i]]`` with v taken as 0 outside its range (positions
+    within ±(len(a) − 1) of it): a gather of the zero-padded v times a, summed
+    (O(positions.size) memory)."""
+    n = shape_of(a)[0]
+    return sum_(multiply(take(pad(v, (n - 1, n - 1)), positions + (n - 1), axis=0), a), axis=1)
+
+
 @defcomposite("convolve", domain=_convolve_domain,
               doc="convolve(a, v, mode='full'): y_k = Σ_i a_i v_{k−i} of two 1-d arrays, modes "
                   "'full', 'same', 'valid' as numpy; a gather of the zero-padded v times a, "
                   "summed (O(len(y)·len(a)) memory)")
 def convolve(a, v, mode="full"):
-    n, m = shape_of(a), shape_of(v)
-    if len(n) != 1 or len(m) != 1 or not n[0] or not m[0]:
-        raise ValueError(f"convolve: needs two non-empty 1-d arrays, got shapes {n} and {m}")
-    if mode not in ("full", "same", "valid"):
-        raise ValueError(f"convolve: mode must be 'full', 'same' or 'valid', got {mode!r}")
-    n, m = n[0], m[0]
-    full = n + m - 1
-    start, length = {"full": (0, full), "same": ((min(n, m) - 1) // 2, max(n, m)),
-                     "valid": (min(n, m) - 1, max(n, m) - min(n, m) + 1)}[mode]
+    n, m, length = signal_pair(a, v, mode, "convolve")
+    start = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
     k = np.arange(start, start + length)[:, None]
-    shifted = take(pad(v, (n - 1, n - 1)), k - np.arange(n)[None, :] + (n - 1), axis=0)
-    return sum_(multiply(shifted, a), axis=1)
+    return gathered_products(a, v, k - np.arange(n)[None, :])
 
+
+# -- choosing and copying -------------------------------------------------------------------------
+
+def _select_domain(rng, dtype):
+    def r(*shape):
+        return dom.real(rng, shape, dtype)
+
+    def conditions(*shape):
+        return [rng.uniform(size=shape) < 0.4, rng.uniform(size=shape) < 0.6]
+    return [((conditions(4), [r(4), r(4)]), {}),
+            ((conditions(2, 3), [r(3), r(2, 1)]), {"default": 1.5}),
+            ((conditions(2, 3), [r(), r(2, 3)], r(3)), {})]
+
+
+@defcomposite("select", domain=_select_domain,
+              doc="select(condlist, choicelist, default=0): choicelist[i] where condlist[i] is "
+                  "the first true condition, default where none is (nested wheres, broadcast "
+                  "as numpy); the boolean conditions are not differentiated")
+def select(condlist, choicelist, default=0):
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select(): got {len(condlist)} conditions and {len(choicelist)} "
+                         f"choices; condlist and choicelist must have the same length")
+    if not condlist:
+        raise ValueError("select(): needs at least one condition (condlist is empty)")
+    conditions = [np.asarray(primal_value(c)) for c in condlist]
+    for i, c in enumerate(conditions):
+        if c.dtype != bool:
+            raise TypeError(f"select(): condlist[{i}] must be a boolean array, got dtype "
+                            f"{c.dtype}")
+    out = default
+    for condition, choice in zip(reversed(conditions), reversed(list(choicelist))):
+        out = where(condition, choice, out)
+    return out
+
+
+@defcomposite("copy", domain=_cases(((3,), (), {}), ((2, 3), (), {}), ((), (), {})),
+              doc="copy(a): the identity on traced arrays (they are immutable); numpy's copy "
+                  "of a plain array")
+def copy(a):
+    return a if isinstance(a, Tracer) else np.copy(a)
