@@ -20,7 +20,7 @@ from admodes.ops import _domains as dom
 from admodes.ops._flops import elementwise as ew_cost
 from admodes.ops._helpers import align, unbroadcast
 from admodes.registry import defcomposite, defop
-from admodes.tracing import ndim_of, primal_value, shape_of
+from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 
 
 def _constant(x) -> bool:
@@ -403,3 +403,265 @@ astype = defop(
     domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), {"dtype": np.float32})
                                for s in dom.UNARY_SHAPES],
     doc="y = x cast to a floating dtype; ẏ = ẋ cast; x̄ = ȳ cast back to x's dtype")
+
+
+def as_dtype(x, dtype):
+    """``x`` (traced or plain) as an array of ``dtype``; a traced ``x`` is cast by ``astype``
+    (its cotangent cast back) only where its dtype differs."""
+    if isinstance(x, Tracer):
+        return x if x.dtype == dtype else astype(x, dtype=dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def require_real(name, *xs):
+    for x in xs:
+        dtype = np.asarray(primal_value(x)).dtype
+        if dtype.kind == "c":
+            raise TypeError(f"{name}(): admodes differentiates real-valued functions only; got "
+                            f"a complex input of dtype {dtype}. Pass its real and imaginary "
+                            f"parts as two real arrays.")
+
+
+# -- numpy's other smooth functions -----------------------------------------------------------
+
+# Maclaurin coefficients of sinc'(u)/u for sin(u)/u: (−1)^k 2k/(2k + 1)!, k = 1, ..., 8; for
+# |u| < ½ the first omitted term is below 1e-18 of the sum.
+_SINC_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 9))
+_SINC_SMALL = 0.5
+
+
+def _sinc_series(u):
+    """d/du (sin u / u) by its Maclaurin series u·Σ_k c_k u^(2k−2) (Horner in u²)."""
+    u2 = _sq(u)
+    acc = _SINC_SERIES[-1]
+    for c in reversed(_SINC_SERIES[:-1]):
+        acc = add(multiply(acc, u2), c)
+    return multiply(u, acc)
+
+
+def _sinc_slope(x, y):
+    """sinc'(x) = π·(u cos u − sin u)/u² with u = πx; for |u| < ½, where the quotient cancels
+    (and is 0/0 at 0), by the series, which is exact at 0: sinc'(0) = 0, sinc''(0) = −π²/3.
+    The quotient sees u = 1 at those entries, so its derivatives there are finite (and unused).
+    """
+    u = multiply(x, math.pi)
+    small = np.abs(primal_value(u)) < _SINC_SMALL
+    if small.all():
+        return multiply(_sinc_series(u), math.pi)
+    safe = where(small, 1.0, u) if small.any() else u
+    slope = divide(subtract(multiply(safe, cos(safe)), sin(safe)), _sq(safe))
+    if small.any():
+        slope = where(small, _sinc_series(u), slope)
+    return multiply(slope, math.pi)
+
+
+def _sinc_domain(rng, dtype):
+    cases = dom.unary()(rng, dtype)
+    return cases + [((np.array([0.0, 0.04, -0.12, 0.7, -1.5], dtype=dtype),), {})]
+
+
+sinc = _unary(
+    "sinc", np.sinc, _sinc_slope, 4,
+    "y = sin(πx)/(πx), y(0) = 1 (numpy's normalized sinc); ẏ = sinc'(x)·ẋ, x̄ = sinc'(x)·ȳ, "
+    "sinc'(x) = (cos(πx) − y)/x, for |πx| < ½ by its Maclaurin series (exact at 0: "
+    "sinc'(0) = 0, sinc''(0) = −π²/3)", domain=_sinc_domain, saves=("inputs",))
+
+
+@defcomposite("float_power", domain=dom.binary(dom.positive, dom.real),
+              doc="float_power(a, b) = a**b computed in float64, as numpy (a float64 result "
+                  "for float32 inputs too); power's rules, float32 cotangents cast back")
+def float_power(x1, x2):
+    require_real("float_power", x1, x2)
+    return power(as_dtype(x1, np.float64), as_dtype(x2, np.float64))
+
+
+@defcomposite("radians", domain=dom.unary(), doc="numpy's other name of deg2rad")
+def radians(x):
+    return deg2rad(x)
+
+
+@defcomposite("degrees", domain=dom.unary(), doc="numpy's other name of rad2deg")
+def degrees(x):
+    return rad2deg(x)
+
+
+# -- numpy's functions of complex numbers, on real input ---------------------------------------
+
+def _identity(name, numpy_function):
+    def identity(x):
+        require_real(name, x)
+        return x if isinstance(x, Tracer) else numpy_function(x)
+    return identity
+
+
+_IDENTITY_DOC = ("{name}(x) = x for real x; ẏ = ẋ; x̄ = ȳ (a traced x is returned itself: "
+                 "tracers are immutable); complex input is a TypeError (admodes is real-valued)")
+positive = defcomposite("positive", domain=dom.unary(),
+                        doc=_IDENTITY_DOC.format(name="positive"))(
+    _identity("positive", np.positive))
+real = defcomposite("real", domain=dom.unary(), doc=_IDENTITY_DOC.format(name="real"))(
+    _identity("real", np.real))
+conj = defcomposite("conj", domain=dom.unary(), doc=_IDENTITY_DOC.format(name="conj"))(
+    _identity("conj", np.conj))
+conjugate = defcomposite("conjugate", domain=dom.unary(),
+                         doc=_IDENTITY_DOC.format(name="conjugate"))(
+    _identity("conjugate", np.conjugate))
+
+
+@defcomposite("imag", domain=dom.unary(),
+              doc="imag(x) of a real x: zeros of x's shape and dtype, with derivative 0; "
+                  "complex input is a TypeError (admodes is real-valued)")
+def imag(x):
+    require_real("imag", x)
+    return np.imag(primal_value(x))
+
+
+# -- numpy's other piecewise functions ----------------------------------------------------------
+
+def _quotient_partial(a, b, out):
+    """∂y/∂b = −q for y = a − q·b, q the integer quotient of numpy's value y, rint((a − y)/b):
+    a constant, since y is linear in (a, b) on each piece."""
+    va, vb = primal_value(a), primal_value(b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.rint(np.divide(np.subtract(va, primal_value(out)), vb))
+    return np.negative(q).astype(np.result_type(va, vb))
+
+
+def _off_integer_quotient(a, b):
+    """a/b at least 0.1 from every integer (the remainders jump at integers)."""
+    q = np.divide(a, b, dtype=np.float64)
+    return bool(np.all(np.abs(q - np.rint(q)) > 0.1))
+
+
+_QUOTIENT_DOMAIN = dom.binary(dom.real, dom.away_from_zero, accept=_off_integer_quotient)
+_QUOTIENT_KINKS = ("y jumps by ±b where a/b crosses {where}: the partials are those of the "
+                   "piece numpy's value lies on (∂y/∂a = 1, ∂y/∂b = −q, q its integer quotient); "
+                   "the jump itself is not differentiated (as sign's)")
+
+remainder = _binary(
+    "remainder", np.remainder, lambda a, b, out: 1.0, _quotient_partial, 2,
+    "y = a − ⌊a/b⌋·b (floored: y has b's sign); ẏ = ȧ − ⌊a/b⌋·ḃ; ā = unbroadcast(ȳ), "
+    "b̄ = −unbroadcast(⌊a/b⌋·ȳ)", domain=_QUOTIENT_DOMAIN,
+    kinks=_QUOTIENT_KINKS.format(where="an integer"))
+
+
+@defcomposite("mod", domain=_QUOTIENT_DOMAIN, kinks=remainder.kinks,
+              doc="numpy's other name of remainder (np.mod is the ufunc np.remainder)")
+def mod(x1, x2):
+    return remainder(x1, x2)
+
+
+fmod = _binary(
+    "fmod", np.fmod, lambda a, b, out: 1.0, _quotient_partial, 2,
+    "y = a − trunc(a/b)·b (C's fmod, truncated: y has a's sign); ẏ = ȧ − trunc(a/b)·ḃ; "
+    "ā = unbroadcast(ȳ), b̄ = −unbroadcast(trunc(a/b)·ȳ)", domain=_QUOTIENT_DOMAIN,
+    kinks=_QUOTIENT_KINKS.format(where="a nonzero integer"))
+
+
+def _with_nan(x, index):
+    x[index] = np.nan
+    return x
+
+
+def _nan_extremum_domain(rng, dtype):
+    """The binary family, then NaNs in either operand (never both at one place: numpy gives
+    NaN there)."""
+    r = dom.real
+    return dom.binary()(rng, dtype) + [
+        ((_with_nan(r(rng, (2, 3), dtype), (0, 1)), _with_nan(r(rng, (2, 3), dtype), (1, 2))),
+         {}),
+        ((_with_nan(r(rng, (2, 3), dtype), (1, 0)), r(rng, (3,), dtype)), {})]
+
+
+def _nan_losing(name, extremum):
+    @defcomposite(name, domain=_nan_extremum_domain, kinks=extremum.kinks,
+                  doc=f"{name}(a, b) = {extremum.name}(a, b) where neither is NaN, else the "
+                      f"other operand (a NaN loses): the derivative goes to the non-NaN "
+                      f"operand (to a where both are NaN); ties as {extremum.name}'s")
+    def nan_losing(x1, x2):
+        out = extremum(x1, x2)
+        nan1, nan2 = np.isnan(primal_value(x1)), np.isnan(primal_value(x2))
+        if not (nan1.any() or nan2.any()):
+            return out
+        return where(nan2, x1, where(nan1, x2, out))
+    return nan_losing
+
+
+fmax = _nan_losing("fmax", maximum)
+fmin = _nan_losing("fmin", minimum)
+
+
+def _heaviside_domain(rng, dtype):
+    """x1 with exact zeros, as int8 (not differentiated; the result keeps x2's dtype), over
+    the broadcasting shapes; then float x1 away from 0 and a Python 0.0."""
+    steps = [np.array([-1, 0, 2, 0], dtype=np.int8)] + [
+        rng.integers(-1, 2, size=a).astype(np.int8) for a, _ in dom.BINARY_SHAPES]
+    shapes = [(4,)] + [b for _, b in dom.BINARY_SHAPES]
+    cases = [((s, dom.real(rng, b, dtype)), {}) for s, b in zip(steps, shapes)]
+    return cases + [((dom.away_from_zero(rng, (2, 3), dtype), dom.real(rng, (3,), dtype)), {}),
+                    ((0.0, dom.real(rng, (3,), dtype)), {})]
+
+
+@defcomposite("heaviside", domain=_heaviside_domain,
+              kinks="the step at x1 = 0 is not differentiated: ∂/∂x1 = 0 everywhere",
+              doc="heaviside(x1, x2) = 0 for x1 < 0, x2 for x1 = 0, 1 for x1 > 0 "
+                  "= where(x1 == 0, x2, step(x1)); ∂/∂x1 = 0, ∂/∂x2 = [x1 = 0]")
+def heaviside(x1, x2):
+    v1, v2 = primal_value(x1), primal_value(x2)
+    step = np.heaviside(v1, 0.0).astype(np.result_type(v1, v2))
+    return where(np.equal(v1, 0), x2, step)
+
+
+@defcomposite("copysign", domain=dom.binary(dom.away_from_zero, dom.away_from_zero),
+              kinks="at x1 = 0, ±abs'(0) = ±conventions.abs (default 0); the sign change of "
+                    "x2 is not differentiated: ∂/∂x2 = 0",
+              doc="copysign(x1, x2) = |x1| with x2's sign bit = where(signbit(x2), −|x1|, "
+                  "|x1|); ∂/∂x1 = sign(x1)·(−1 if signbit(x2) else 1), ∂/∂x2 = 0")
+def copysign(x1, x2):
+    v2 = primal_value(x2)
+    require_real("copysign", x1, v2)
+    if not isinstance(x1, Tracer):
+        return np.copysign(x1, v2)
+    magnitude = abs(as_dtype(x1, np.result_type(primal_value(x1), v2)))
+    return where(np.signbit(v2), negative(magnitude), magnitude)
+
+
+@defcomposite("fabs", domain=dom.unary(dom.away_from_zero), kinks=abs.kinks,
+              doc="fabs(x) = |x| for real x (numpy's abs for floats; complex input is a "
+                  "TypeError)")
+def fabs(x):
+    require_real("fabs", x)
+    return abs(x) if isinstance(x, Tracer) else np.fabs(x)
+
+
+def _with_nonfinite(rng, shape, dtype, values=(np.nan, np.inf, -np.inf)):
+    """Real values with ``values`` in turn at the odd flat indices."""
+    x = dom.real(rng, shape, dtype)
+    flat = x.reshape(-1)
+    flat[1::2] = np.resize(np.array(values, dtype=dtype), flat[1::2].size)
+    return x
+
+
+def _nan_to_num_domain(rng, dtype):
+    """Infinities only with finite replacements: the default, the dtype's largest magnitude,
+    would overflow the tests' weighted sums."""
+    cases = [((_with_nonfinite(rng, (2, 3), dtype),),
+              {"nan": -1.0, "posinf": 5.0, "neginf": -5.0}),
+             ((_with_nonfinite(rng, (3,), dtype, (np.inf, np.nan)),), {"posinf": 1e3})]
+    return cases + [((_with_nonfinite(rng, s, dtype, (np.nan,)),), {})
+                    for s in dom.UNARY_SHAPES]
+
+
+@defcomposite("nan_to_num", domain=_nan_to_num_domain,
+              doc="nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None) = "
+                  "where(isfinite(x), x, numpy's replacement values); ẏ = ẋ at finite entries, "
+                  "0 at replaced ones (posinf/neginf default to the dtype's largest finite "
+                  "magnitudes; copy is numpy's for plain arrays, a traced x is never modified)")
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    if not isinstance(x, Tracer):
+        return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+    value = primal_value(x)
+    finite = np.isfinite(value)
+    if finite.all():
+        return x
+    return where(finite, x, np.nan_to_num(value, nan=nan, posinf=posinf, neginf=neginf))

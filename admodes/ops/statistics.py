@@ -1,8 +1,9 @@
-"""Order statistics and NaN-ignoring reductions of numpy's namespace: quantile, percentile,
-median, their nan* variants, and nansum, nanprod, nanmean, nanvar, nanstd, nanmax, nanmin.
+"""Order statistics, NaN-ignoring reductions and covariances of numpy's namespace: quantile,
+percentile, median, their nan* variants, nansum, nanprod, nanmean, nanvar, nanstd, nanmax,
+nanmin, and ptp, cov, corrcoef.
 
-All are composites of registry primitives (sort's gather, where, sum, prod, max, min), so both
-modes and every order follow from those rules.
+All are composites of registry primitives (sort's gather, where, sum, prod, max, min, matmul),
+so both modes and every order follow from those rules.
 
 * ``quantile`` is numpy's default method (``"linear"``, Hyndman & Fan 1996, definition 7): for
   the sorted values ``s_0 ≤ … ≤ s_{n−1}`` along the reduced axes and ``v = q (n − 1)``,
@@ -12,6 +13,8 @@ modes and every order follow from those rules.
 * The ``nan*`` reductions replace NaN entries by the reduction's identity (0 for sums, 1 for
   products, ∓∞ for max and min) through ``where``, so NaN entries get a zero derivative; the
   mean and variance divide by the number of non-NaN entries, and an all-NaN slice gives NaN.
+* ``cov`` and ``corrcoef`` follow numpy's algorithm step by step (centre each variable, one
+  matmul, numpy's normalization with weights), so they compute numpy's values.
 
 Reference: Hyndman, R. J. & Fan, Y. (1996). Sample quantiles in statistical packages. The
 American Statistician 50(4), 361-365. doi:10.2307/2684934
@@ -25,15 +28,26 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes
-from admodes.ops.arrangement import sort, take_along_axis
-from admodes.ops.elementwise import add, divide, multiply, sqrt, subtract, where
+from admodes.ops.arrangement import diagonal, sort, take_along_axis
+from admodes.ops.elementwise import (
+    add,
+    as_dtype,
+    clip,
+    divide,
+    multiply,
+    require_real,
+    sqrt,
+    subtract,
+    where,
+)
+from admodes.ops.linalg import matmul
 from admodes.ops.reductions import max as max_
+from admodes.ops.reductions import mean, prod
 from admodes.ops.reductions import min as min_
-from admodes.ops.reductions import prod
 from admodes.ops.reductions import sum as sum_
-from admodes.ops.shape import reshape, transpose
+from admodes.ops.shape import concatenate, reshape, squeeze, transpose
 from admodes.registry import defcomposite
-from admodes.tracing import Tracer, primal_value, shape_of
+from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 
 _QUANTILE_METHODS = ("linear",)
 
@@ -267,3 +281,134 @@ def _masked_distinct(rng, shape, dtype):
 
 nanmax = _nan_extremum("nanmax", max_, -np.inf)
 nanmin = _nan_extremum("nanmin", min_, np.inf)
+
+
+# -- spread and covariance ----------------------------------------------------------------------
+
+@defcomposite("ptp", kinks=max_.kinks,
+              domain=lambda rng, dtype: [
+                  ((dom.distinct(rng, s, dtype),), st) for s, st in
+                  [((5,), {}), ((2, 4), {"axis": 1}), ((3, 4), {"axis": 0, "keepdims": True}),
+                   ((2, 3, 4), {"axis": (0, 2)}), ((2, 3), {"keepdims": True})]],
+              doc="ptp(x, axis=None, keepdims=False) = max(x, axis) − min(x, axis); ties "
+                  "among the extremal entries as max's and min's (conventions.ties)")
+def ptp(x, axis=None, keepdims=False):
+    return subtract(max_(x, axis=axis, keepdims=keepdims), min_(x, axis=axis, keepdims=keepdims))
+
+
+def _variables(x, what, dtype, flip):
+    """``x`` (at most 2-d) as a 2-d array of ``dtype``, transposed if ``flip(x2d)``."""
+    shape = shape_of(x)
+    if len(shape) > 2:
+        raise ValueError(f"cov(): {what} has more than 2 dimensions, got shape {shape}")
+    x = as_dtype(x, dtype)
+    if len(shape) < 2:
+        x = reshape(x, (1, -1))
+    return transpose(x) if flip(shape, shape_of(x)) else x
+
+
+def _check_weights(name, w, n):
+    if np.ndim(w) != 1 or np.shape(w)[0] != n:
+        raise ValueError(f"cov(): {name} must be 1-d with one weight per observation ({n}), "
+                         f"got shape {np.shape(w)}")
+    if np.any(w < 0):
+        raise ValueError(f"cov(): {name} cannot be negative")
+
+
+def _cov_weights(fweights, aweights, n):
+    """numpy's product w of the frequency and the (float64) analytic weights, and the
+    analytic ones; aweights may be traced, fweights (integers) are constants."""
+    w = None
+    if fweights is not None:
+        if isinstance(fweights, Tracer):
+            raise TypeError("cov(): fweights are integer frequencies and carry no derivative; "
+                            "pass them as a plain array")
+        w = np.asarray(fweights, dtype=np.float64)
+        if not np.all(w == np.around(w)):
+            raise TypeError(f"cov(): fweights must be integers, got {w}")
+        _check_weights("fweights", w, n)
+    if aweights is not None:
+        aweights = as_dtype(aweights, np.float64)
+        _check_weights("aweights", primal_value(aweights), n)
+        w = aweights if w is None else multiply(w, aweights)
+    return w, aweights
+
+
+def _cov_domain(rng, dtype):
+    r = dom.real
+    return [((r(rng, (3, 5), dtype),), {}),
+            ((r(rng, (5,), dtype),), {}),
+            ((r(rng, (6, 2), dtype),), {"rowvar": False}),
+            ((r(rng, (2, 4), dtype), r(rng, (4,), dtype)), {"bias": True}),
+            ((r(rng, (4, 2), dtype), r(rng, (4, 1), dtype)), {"rowvar": False, "ddof": 2}),
+            ((r(rng, (2, 5), dtype),), {"fweights": np.array([2, 1, 0, 3, 1]), "ddof": 0}),
+            ((r(rng, (2, 5), dtype), None, True, True, None, None,
+              dom.positive(rng, (5,), dtype)), {}),
+            ((r(rng, (2, 5), dtype), None, True, False, None, np.array([1, 2, 1, 3, 1]),
+              dom.positive(rng, (5,), dtype)), {})]
+
+
+@defcomposite("cov", domain=_cov_domain,
+              doc="cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, "
+                  "aweights=None, *, dtype=None) = X_c (w X_c)ᵀ / f, X the variables (rows; "
+                  "columns if not rowvar) of m and y, X_c = X − its (w-weighted) mean, f = n − "
+                  "ddof or numpy's weighted normalization (ddof = 0 if bias else 1); float64 "
+                  "unless dtype is given, squeezed as numpy (0-d for one variable); "
+                  "differentiable in m, y and aweights")
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError(f"cov(): ddof must be an integer, got {ddof!r}")
+    inputs = (m,) if y is None else (m, y)
+    require_real("cov", *inputs)
+    if dtype is None:
+        dtype = np.result_type(*(np.asarray(primal_value(x)).dtype for x in inputs), np.float64)
+    elif np.dtype(dtype).kind != "f":
+        raise TypeError(f"cov(): dtype must be a real floating dtype, got {np.dtype(dtype)}")
+    # numpy's rules: m is transposed unless 1-d, y unless it has a single row
+    x = _variables(m, "m", dtype, lambda shape, shape2d: not rowvar and len(shape) != 1)
+    if y is not None:
+        y = _variables(y, "y", dtype, lambda shape, shape2d: not rowvar and shape2d[0] != 1)
+        x = concatenate([x, y], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    n = shape_of(x)[1]
+    w, a = _cov_weights(fweights, aweights, n)
+    if w is None:
+        centered = subtract(x, mean(x, axis=1, keepdims=True))
+        weighted, fact = centered, n - ddof
+    else:
+        w_sum = sum_(w)
+        centered = subtract(x, divide(sum_(multiply(x, w), axis=1, keepdims=True), w_sum))
+        weighted = multiply(centered, w)
+        if ddof == 0:
+            fact = w_sum
+        elif a is None:
+            fact = subtract(w_sum, float(ddof))
+        else:
+            fact = subtract(w_sum, multiply(float(ddof), divide(sum_(multiply(w, a)), w_sum)))
+    if primal_value(fact) <= 0:
+        raise ValueError(f"cov(): ddof={ddof} leaves no degrees of freedom (normalization "
+                         f"{primal_value(fact)} for {n} observations)")
+    scale = 1.0 / fact if isinstance(fact, numbers.Real) else divide(1.0, fact)
+    return squeeze(multiply(matmul(centered, transpose(weighted)), scale))
+
+
+@defcomposite("corrcoef",
+              domain=lambda rng, dtype: [
+                  ((dom.real(rng, (3, 5), dtype),), {}), ((dom.real(rng, (5,), dtype),), {}),
+                  ((dom.real(rng, (6, 2), dtype),), {"rowvar": False}),
+                  ((dom.real(rng, (2, 4), dtype), dom.real(rng, (4,), dtype)), {})],
+              kinks="numpy clips the result to [−1, 1] (clip: derivative 1 on the closed "
+                    "interval): only the diagonal, 1 up to rounding, can be clipped, where the "
+                    "exact derivative is 0 anyway",
+              doc="corrcoef(x, y=None, rowvar=True, *, dtype=None) = C_ij / (√C_ii √C_jj), "
+                  "C = cov(x, y, rowvar), clipped to [−1, 1] as numpy; C/C for one variable "
+                  "(1, derivative 0)")
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    c = cov(x, y, rowvar, dtype=dtype)
+    if ndim_of(c) == 0:
+        return divide(c, c)
+    stddev = sqrt(diagonal(c))
+    c = divide(divide(c, reshape(stddev, (-1, 1))), reshape(stddev, (1, -1)))
+    return clip(c, -1.0, 1.0)
