@@ -203,6 +203,8 @@ class Tracer:
     def __rtruediv__(self, other): return self._ops["divide"](other, self)
     def __pow__(self, other): return self._ops["power"](self, other)
     def __rpow__(self, other): return self._ops["power"](other, self)
+    def __mod__(self, other): return self._ops["remainder"](self, other)
+    def __rmod__(self, other): return self._ops["remainder"](other, self)
     def __matmul__(self, other): return self._ops["matmul"](self, other)
     def __rmatmul__(self, other): return self._ops["matmul"](other, self)
     def __neg__(self): return self._ops["negative"](self)

@@ -289,3 +289,11 @@ def test_corrcoef_rowvar_false_gradient_against_the_formula():
 def test_cov_errors(call, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call()
+
+
+def test_percent_operator_on_tracers_is_numpy_remainder():
+    import admodes as ad
+    x, y = np.array([5.3, -2.7]), np.array([2.0, 1.5])
+    gx, gy = ad.grad(lambda x, y: (x % y).sum() + (7.5 % x).sum(), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, 1.0 - np.floor(7.5 / x))
+    np.testing.assert_allclose(gy, -np.floor(x / y))
