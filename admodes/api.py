@@ -120,6 +120,24 @@ def _dynamic(args, argnums, fname):
     return leaves, treedef, rebuild
 
 
+def _batch_of_one(values, references, what, reference_name, hint=""):
+    """Each of ``values`` checked (:func:`_as_input`) and shaped like its reference, with a
+    leading batch axis of one (the engines' layout). The value for an integer or boolean
+    reference (an output without a derivative) is not checked: it is never used. Errors name
+    ``what`` leaf i and the ``reference_name``, then ``hint``."""
+    batched = []
+    for i, (value, reference) in enumerate(zip(values, references)):
+        if np.result_type(primal_value(reference)).kind in "biu":
+            value = np.asarray(value)
+        else:
+            value = _as_input(value, f"{what} leaf {i}")
+        if shape_of(value) != shape_of(reference):
+            raise ValueError(f"{what} leaf {i} has shape {shape_of(value)} but "
+                             f"{reference_name} has shape {shape_of(reference)}{hint}")
+        batched.append(_R["reshape"](value, (1,) + shape_of(value)))
+    return batched
+
+
 # -- forward mode ---------------------------------------------------------------------------------
 
 def _forward(fun, args, argnums, tangent_leaves, has_aux, fname):
@@ -183,14 +201,9 @@ def jvp(fun, primals, tangents, has_aux=False):
     t_leaves, t_def = tree_util.flatten(tuple(tangents))
     if p_def != t_def:
         raise ValueError(f"jvp: tangents have structure {t_def} but primals have {p_def}")
-    batched = []
-    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
-        p = _as_input(p, f"jvp: primal leaf {i}")
-        t = _as_input(t, f"jvp: tangent leaf {i}")
-        if shape_of(t) != shape_of(p):
-            raise ValueError(f"jvp: tangent leaf {i} has shape {shape_of(t)} but its primal has "
-                             f"shape {shape_of(p)}; they must match")
-        batched.append(_R["reshape"](t, (1,) + shape_of(p)))
+    p_leaves = [_as_input(p, f"jvp: primal leaf {i}") for i, p in enumerate(p_leaves)]
+    batched = _batch_of_one(t_leaves, p_leaves, "jvp: tangent", "its primal",
+                            "; they must match")
     argnums = tuple(range(len(primals)))
     outs, out_def, touts, aux = _forward(fun, tuple(primals), argnums, batched, has_aux, "jvp")
     tangent_out = [_zeros_like(o) if t is None else t[0] for o, t in zip(outs, touts)]
@@ -342,16 +355,8 @@ def vjp(fun, *primals, has_aux=False):
         if ct_def != out_def:
             raise ValueError(f"vjp pullback: cotangent has structure {ct_def} but the output "
                              f"has {out_def}")
-        batched = []
-        for i, (c, o) in enumerate(zip(ct_leaves, out_leaves)):
-            if np.result_type(_out_value(o, tape)).kind in "biu":
-                c = np.asarray(c)  # an integer output has no derivative: its cotangent is unused
-            else:
-                c = _as_input(c, f"vjp pullback: cotangent leaf {i}")
-            if shape_of(c) != shape_of(_out_value(o, tape)):
-                raise ValueError(f"vjp pullback: cotangent leaf {i} has shape {shape_of(c)} but "
-                                 f"the output has shape {shape_of(_out_value(o, tape))}")
-            batched.append(_R["reshape"](c, (1,) + shape_of(c)))
+        batched = _batch_of_one(ct_leaves, [_out_value(o, tape) for o in out_leaves],
+                                "vjp pullback: cotangent", "the output")
         grads = [g[0] for g in _pull(tape, nodes, out_leaves, batched, snapshot)]
         return tuple(tree_util.unflatten(in_def, grads))
 
@@ -388,13 +393,9 @@ def linearize(fun, *primals, has_aux=False):
         if t_def != in_def:
             raise ValueError(f"linearize f_jvp: tangents have structure {t_def} but the "
                              f"primals have {in_def}")
-        seeds = []
-        for i, (t, n) in enumerate(zip(t_leaves, nodes)):
-            t = _as_input(t, f"linearize f_jvp: tangent leaf {i}")
-            if shape_of(t) != shape_of(n._primal):
-                raise ValueError(f"linearize f_jvp: tangent leaf {i} has shape {shape_of(t)} "
-                                 f"but its primal has shape {shape_of(n._primal)}")
-            seeds.append((n.index, _R["reshape"](t, (1,) + shape_of(t))))
+        batched = _batch_of_one(t_leaves, [n._primal for n in nodes],
+                                "linearize f_jvp: tangent", "its primal")
+        seeds = [(n.index, t) for n, t in zip(nodes, batched)]
         with conventions.use(snapshot):
             pushed = reverse.tangent_pass(tape.records, seeds)
         result = [pushed[o.index][0] if isinstance(o, Node) and o._trace is tape

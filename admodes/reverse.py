@@ -21,6 +21,7 @@ import threading
 
 import numpy as np
 
+from admodes.forward import ForwardTrace
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
 
 __all__ = ["Node", "Record", "Tape", "backward_pass", "tangent_pass"]
@@ -273,6 +274,6 @@ def tangent_pass(records, seeds):
         t = rule(rec.primals, ts, rec.out, **rec.static) if rec.static else rule(
             rec.primals, ts, rec.out)
         if t is not None and t.shape[1:] != shape_of(rec.out):  # a rule's broadcasting tangent
-            t = Tracer._ops["broadcast_to"](t, (t.shape[0],) + shape_of(rec.out))
+            t = ForwardTrace.broadcast(t, shape_of(rec.out))
         tangents[i] = t
     return tangents

@@ -52,9 +52,9 @@ from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 _QUANTILE_METHODS = ("linear",)
 
 
-def _with_nans(rng, shape, dtype):
-    """Real values with every third entry (flat index 1, 4, 7, ...) NaN."""
-    x = dom.real(rng, shape, dtype)
+def _with_nans(rng, shape, dtype, sampler=dom.real):
+    """Values of ``sampler`` with every third entry (flat index 1, 4, 7, ...) NaN."""
+    x = sampler(rng, shape, dtype)
     x.reshape(-1)[1::3] = np.nan
     return x
 
@@ -160,10 +160,8 @@ def median(x, axis=None, keepdims=False):
 
 
 def _distinct_with_nans(rng, shape, dtype):
-    """Pairwise distinct values with every third entry (flat index 1, 4, 7, ...) NaN."""
-    x = dom.distinct(rng, shape, dtype)
-    x.reshape(-1)[1::3] = np.nan
-    return x
+    """Pairwise distinct values (no ties among the order statistics) with NaN holes."""
+    return _with_nans(rng, shape, dtype, dom.distinct)
 
 
 @defcomposite("nanquantile", kinks=_QUANTILE_KINKS,
@@ -261,7 +259,7 @@ def _nan_extremum(name, reduce, fill):
     @defcomposite(name, domain=lambda rng, dtype: [
                       ((dom.distinct(rng, s, dtype),), st) for s, st in
                       [((5,), {}), ((2, 4), {"axis": 1}), ((2, 3, 4), {"axis": (0, 2)})]]
-                  + [((_masked_distinct(rng, (2, 4), dtype),), {"axis": 0})],
+                  + [((_distinct_with_nans(rng, (2, 4), dtype),), {"axis": 0})],
                   kinks=reduce.kinks,
                   doc=f"{name}(x, axis=None, keepdims=False) = {reduce.name} over the non-NaN "
                       f"entries (NaN entries as {fill}); NaN for an all-NaN slice")
@@ -271,12 +269,6 @@ def _nan_extremum(name, reduce, fill):
         empty = _all_nan(keep, axis, keepdims)
         return where(empty, np.nan, out) if empty.any() else out
     return extremum
-
-
-def _masked_distinct(rng, shape, dtype):
-    x = dom.distinct(rng, shape, dtype)
-    x[0, 1] = np.nan
-    return x
 
 
 nanmax = _nan_extremum("nanmax", max_, -np.inf)
