@@ -47,7 +47,7 @@ from admodes import tree as tree_util
 from admodes.forward import Dual, ForwardTrace
 from admodes.registry import _REGISTRY as _R
 from admodes.registry import Op
-from admodes.reverse import Node, Tape, backward_pass
+from admodes.reverse import record, zeros_for
 from admodes.tracing import Tracer, primal_value, shape_of
 
 __all__ = ["checkpoint", "custom_jvp", "custom_vjp", "remat", "stop_gradient"]
@@ -106,32 +106,15 @@ class _Structure:
         return tree_util.unflatten(self.treedef, leaves)
 
 
-def _zero(x, batch=()):
-    """A zero tangent or cotangent for ``x`` (a floating dtype also for integer ``x``)."""
-    value = primal_value(x)
-    return np.zeros(tuple(batch) + shape_of(value), dtype=np.result_type(value, np.float32))
+def _vjps(fun, args, positions, cts):
+    """``cts · ∂fun/∂args[i]`` for i in ``positions`` by one tape of ``fun`` and one sweep
+    (``cts`` of shape (k,) + shape(out)); None at the other positions."""
+    grads = dict(zip(positions, record(fun, args, positions)[1](cts)))
+    return tuple(grads.get(i) for i in range(len(args)))
 
 
 def _inexact(x):
     return np.result_type(primal_value(x)).kind == "f"
-
-
-def _pullback(fun, args, positions, cts):
-    """``ct · ∂fun/∂args[i]`` for i in ``positions`` and each of the k cotangents ``cts``
-    (shape (k,) + shape(out)): one tape of ``fun`` and one reverse sweep; (k,) + shape(args[i])
-    each, zero where ``fun`` does not depend on the argument."""
-    with Tape() as tape:
-        values = list(args)
-        nodes = {}
-        for i in positions:
-            values[i] = nodes[i] = tape.new_input(args[i])
-        out = fun(*values)
-    k = shape_of(cts)[0]
-    if not (isinstance(out, Node) and out._trace is tape):
-        return {i: _zero(args[i], (k,)) for i in positions}
-    swept = backward_pass(tape.records, [(out.index, cts)])
-    return {i: _zero(args[i], (k,)) if swept[n.index] is None else swept[n.index]
-            for i, n in nodes.items()}
 
 
 # -- the decorators ----------------------------------------------------------------------------
@@ -293,7 +276,7 @@ class custom_jvp(_CustomFunction):
             k = next(shape_of(t)[0] for t in tangents if t is not None)
             directions = []
             for j in range(k):
-                t_j = [_zero(p) if t is None else t[j] for p, t in zip(primals, tangents)]
+                t_j = [zeros_for(p) if t is None else t[j] for p, t in zip(primals, tangents)]
                 directions.append(self._tangent_out(in_def, key, primals, t_j, nondiff))
             return _R["stack"](directions, axis=0)
         return jvp
@@ -304,9 +287,8 @@ class custom_jvp(_CustomFunction):
 
             def linear(*tangents):
                 return self._tangent_out(in_def, key, primals, tangents, nondiff)
-            zeros = [_zero(p) for p in primals]
-            grads = _pullback(linear, zeros, positions, ct)
-            return tuple(grads.get(i) for i in range(len(primals)))
+            zeros = [zeros_for(p) for p in primals]
+            return _vjps(linear, zeros, positions, ct)
         return vjp
 
 
@@ -390,7 +372,7 @@ class custom_vjp(_CustomFunction):
         for i, (arg, grad) in enumerate(zip(args, grads)):
             arg_leaves, arg_def = tree_util.flatten(arg)
             if grad is None:
-                leaves.extend(_zero(a) for a in arg_leaves)
+                leaves.extend(zeros_for(a) for a in arg_leaves)
                 continue
             grad_leaves, grad_def = tree_util.flatten(grad)
             if grad_def != arg_def:
@@ -448,8 +430,7 @@ class checkpoint(_CustomFunction):
 
             def packed(*leaves):
                 return self._evaluate(self.fun, in_def, key, leaves, nondiff)[0]
-            grads = _pullback(packed, primals, positions, ct)
-            return tuple(grads.get(i) for i in range(len(primals)))
+            return _vjps(packed, primals, positions, ct)
         return vjp
 
 

@@ -22,9 +22,9 @@ import threading
 import numpy as np
 
 from admodes.forward import ForwardTrace
-from admodes.tracing import ShapeDtype, Trace, Tracer, bind, shape_of
+from admodes.tracing import ShapeDtype, Trace, Tracer, bind, primal_value, shape_of
 
-__all__ = ["Node", "Record", "Tape", "backward_pass", "tangent_pass"]
+__all__ = ["Node", "Record", "Tape", "backward_pass", "record", "tangent_pass", "zeros_for"]
 
 
 class Node(Tracer):
@@ -234,6 +234,38 @@ def backward_pass(records, seeds):
                 acc = cts[parent] = add(acc, g)
                 owned[parent] = type(acc) is np.ndarray
     return cts
+
+
+def record(fun, args, positions=None):
+    """``fun(*args)`` recorded on a fresh tape whose inputs are ``args[i]`` for i in
+    ``positions`` (all by default; the others are constants): ``(value, pullback)``.
+
+    ``pullback(cts)``, ``cts`` of shape ``(k,) + shape(value)``, sweeps the tape (any number of
+    times) and returns one VJP per position, of shape ``(k,) + shape(args[i])``: zeros where
+    ``value`` does not depend on that argument.
+    """
+    positions = range(len(args)) if positions is None else positions
+    with Tape() as tape:
+        values = list(args)
+        nodes = {}
+        for i in positions:
+            values[i] = nodes[i] = tape.new_input(args[i])
+        out = fun(*values)
+    if not (isinstance(out, Node) and out._trace is tape):
+        return out, lambda cts: [zeros_for(args[i], shape_of(cts)[0]) for i in nodes]
+
+    def pullback(cts):
+        swept = backward_pass(tape.records, [(out.index, cts)])
+        return [zeros_for(args[i], shape_of(cts)[0]) if swept[n.index] is None
+                else swept[n.index] for i, n in nodes.items()]
+    return out._primal, pullback
+
+
+def zeros_for(x, *batch):
+    """A zero derivative for ``x`` with leading axes ``batch`` (a floating dtype also for an
+    integer ``x``)."""
+    value = primal_value(x)
+    return np.zeros(batch + shape_of(value), dtype=np.result_type(value, np.float32))
 
 
 def _buffer(acc, owned, ct, primal):

@@ -23,8 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.forward import Dual, ForwardTrace
-from admodes.reverse import Node, Tape, backward_pass
-from admodes.tracing import primal_value
+from admodes.reverse import record
 
 __all__ = ["linearize", "value_and_jvps", "value_and_vjp"]
 
@@ -37,19 +36,11 @@ def linearize(fun, *args):
     once (``cts`` of shape (k,) + shape(value)) and returns the VJPs with a leading axis k:
     with ``cts = I`` the rows of the Jacobian.
     """
-    with Tape() as tape:
-        nodes = [tape.new_input(a) for a in args]
-        out = fun(*nodes)
-    if not (isinstance(out, Node) and out._trace is tape):
-        return out, lambda ct, batched=False: [_zeros(a, ct, batched) for a in args]
+    value, pull = record(fun, args)
 
     def pullback(ct, batched=False):
-        seeds = ct if batched else _batch1(ct)
-        cts = backward_pass(tape.records, [(out.index, seeds)])
-        vjps = [_zeros(a, seeds, True) if cts[n.index] is None else cts[n.index]
-                for a, n in zip(args, nodes)]
-        return vjps if batched else [v[0] for v in vjps]
-    return out._primal, pullback
+        return pull(ct) if batched else [v[0] for v in pull(_batch1(ct))]
+    return value, pullback
 
 
 def value_and_vjp(rhs, t, y, p, lam):
@@ -74,13 +65,6 @@ def value_and_jvps(rhs, t, y, p, tangent_y, tangent_p):
     if not (isinstance(out, Dual) and out._trace is trace):
         return out, np.zeros((k,) + np.shape(out))
     return out._primal, out.tangent
-
-
-def _zeros(x, ct, batched):
-    """The zero VJP (with a leading batch axis if ``batched``) of an argument ``x`` that the
-    output does not depend on."""
-    lead = np.shape(ct)[:1] if batched else ()
-    return np.zeros(lead + np.shape(primal_value(x)))
 
 
 def _batch1(x):
