@@ -206,16 +206,9 @@ def jvp(fun, primals, tangents, has_aux=False):
                             "; they must match")
     argnums = tuple(range(len(primals)))
     outs, out_def, touts, aux = _forward(fun, tuple(primals), argnums, batched, has_aux, "jvp")
-    tangent_out = [_zeros_like(o) if t is None else t[0] for o, t in zip(outs, touts)]
+    tangent_out = [reverse.zeros_for(o) if t is None else t[0] for o, t in zip(outs, touts)]
     result = (tree_util.unflatten(out_def, outs), tree_util.unflatten(out_def, tangent_out))
     return result + (aux,) if has_aux else result
-
-
-def _zeros_like(x, batch=()):
-    """A concrete zero derivative for ``x`` (a symbolic zero made explicit), with ``batch``
-    leading axes; integer values get a floating dtype."""
-    value = primal_value(x)
-    return np.zeros(tuple(batch) + shape_of(value), dtype=np.result_type(value, np.float32))
 
 
 def _seed_rows(leaves, start, stop):
@@ -272,7 +265,7 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
         for start, stop in _chunks(total, chunk_size):
             seeds = _seed_rows(leaves, start, stop)
             outs, out_def, touts, aux = _forward(fun, args, nums, seeds, has_aux, "jacfwd")
-            parts.append([_zeros_like(o, (stop - start,)) if t is None else t
+            parts.append([reverse.zeros_for(o, stop - start) if t is None else t
                           for o, t in zip(outs, touts)])
         blocks = []
         for i, o in enumerate(outs):
@@ -323,7 +316,7 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
     else:
         with conventions.use(snapshot):
             cts = reverse.backward_pass(tape.records, seeds)
-    return [_zeros_like(n, (k,)) if cts[n.index] is None else cts[n.index] for n in nodes]
+    return [reverse.zeros_for(n, k) if cts[n.index] is None else cts[n.index] for n in nodes]
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -399,7 +392,7 @@ def linearize(fun, *primals, has_aux=False):
         with conventions.use(snapshot):
             pushed = reverse.tangent_pass(tape.records, seeds)
         result = [pushed[o.index][0] if isinstance(o, Node) and o._trace is tape
-                  and pushed[o.index] is not None else _zeros_like(v)
+                  and pushed[o.index] is not None else reverse.zeros_for(v)
                   for o, v in zip(out_leaves, outs)]
         return tree_util.unflatten(out_def, result)
 
