@@ -3,7 +3,8 @@
 - :func:`measure` / :func:`measure_interleaved`: warm-up, repeats, median and IQR with
   ``time.perf_counter``. The heap is collected before the repeats; the garbage collector
   then stays on, as in real use (asv's timeit turns it off).
-- :func:`single_thread`: one BLAS thread (threadpoolctl) and one PyTorch thread.
+- :func:`single_thread`: one BLAS thread (threadpoolctl), one PyTorch thread, and the whole
+  process pinned to one CPU (XLA ignores its thread-count flags).
 - Peer import guards :func:`import_autograd`, :func:`import_jax`, :func:`import_torch`: the
   module, or ``None`` when the peer is not installed. ``admodes`` itself never imports a peer.
 - Seeded, cached workloads (plain read-only numpy arrays) and the workload functions written
@@ -157,15 +158,18 @@ def measure_interleaved(fns, *, repeats=7, warmup=1, number=None, target=0.02, b
 
 @contextlib.contextmanager
 def single_thread():
-    """One BLAS/OpenMP thread (threadpoolctl) and, if PyTorch is imported, one torch thread.
+    """One core for everything: BLAS/OpenMP (threadpoolctl), PyTorch, and XLA's thread pool.
 
-    JAX's XLA thread pool is configured when JAX is imported (see :func:`import_jax`).
+    Thread-count settings do not bind XLA's CPU runtime (jax-ml/jax#1539: with
+    ``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1``, JAX 0.10's jitted
+    matmul still used about 1.75 of this machine's 2 cores), so on Linux every thread of the
+    process is also pinned to one CPU (:func:`_one_cpu`); threads started inside inherit it.
     """
     from threadpoolctl import threadpool_limits
 
     torch = sys.modules.get("torch")
     previous = torch.get_num_threads() if torch is not None else None
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), _one_cpu():
         if torch is not None:
             torch.set_num_threads(1)
         try:
@@ -173,6 +177,39 @@ def single_thread():
         finally:
             if torch is not None:
                 torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def _one_cpu():
+    """Pin every thread of this process to the first CPU it may run on; restore on exit.
+
+    A no-op where the OS has no ``sched_setaffinity`` (macOS, Windows): there the peers'
+    own thread settings are all that holds them to one thread.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    previous = os.sched_getaffinity(0)
+    one = {min(previous)}
+
+    def pin(cpus):
+        for tid in _threads_of_this_process():
+            with contextlib.suppress(OSError):  # a thread may end while we walk the list
+                os.sched_setaffinity(tid, cpus)
+
+    pin(one)
+    try:
+        yield
+    finally:
+        pin(previous)
+
+
+def _threads_of_this_process():
+    """Thread ids of this process (Linux ``/proc/self/task``; just this thread elsewhere)."""
+    try:
+        return [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return [0]
 
 
 # -- peer import guards ---------------------------------------------------------------------------
@@ -441,8 +478,8 @@ class Benchmark:
 
     Suites build their inputs in ``setup`` from the cached workload functions above and raise
     ``NotImplementedError`` there to skip a peer that is not installed. The base ``setup``
-    pins BLAS (and PyTorch) to one thread, as :func:`single_thread` does for the comparison
-    script, and ``teardown`` restores them; a suite with its own ``setup``/``teardown`` calls
+    holds BLAS, PyTorch and the process to one thread and one CPU (:func:`single_thread`, as
+    for the comparison script), and ``teardown`` restores them; a suite with its own ``setup``/``teardown`` calls
     these through ``super()`` (after any skip, so that a skipped benchmark pins nothing).
     """
 

@@ -19,8 +19,8 @@ against a numpy-like namespace):
 ``--quick`` times fewer repeats on a 200-op chain and Jacobians with 300 in place of 1000 (the
 case column says which); it takes under a minute, most of it JAX's compilation.
 
-Everything runs in float64 with one BLAS thread, one PyTorch thread and (best effort) one XLA
-thread.
+Everything runs in float64 with one BLAS thread, one PyTorch thread, and (on Linux) the whole
+process pinned to one CPU, since XLA's CPU runtime does not keep to its thread-count flags.
 Before timing, each engine's result is checked against a numpy closed form; a wrong result is
 reported (status ``WRONG``) and, unless ``--time-wrong`` is given, not timed. The exit status is
 1 if any admodes result is wrong or raised.
@@ -524,6 +524,12 @@ def _targets(df):
             for w, m, text, value, status, limit in out]
 
 
+def _pinning():
+    if hasattr(os, "sched_setaffinity"):
+        return "all threads pinned to one CPU"
+    return "threads not pinned (no sched_setaffinity here: XLA may use more than one core)"
+
+
 def _fmt(x):
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return ""
@@ -580,7 +586,7 @@ def _header(config, engines, missing, elapsed, loads):
         (f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
          f"{os.cpu_count()} CPUs, load average {loads[0]:.1f} at start, {loads[1]:.1f} at end"),
         "engines: " + ", ".join(label(e) for e in engines),
-        ("one BLAS/torch/XLA thread; float64; median and IQR over repeats; "
+        (f"one BLAS/torch thread, {_pinning()}; float64; median and IQR over repeats; "
          "'× admodes' = engine / admodes (> 1: admodes is faster)"),
     ]
     if missing:
