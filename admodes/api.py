@@ -155,7 +155,7 @@ def _forward(fun, args, argnums, tangent_leaves, has_aux, fname):
     for o in out_leaves:
         if isinstance(o, Dual) and o._trace is trace:
             primals.append(o._primal)
-            tangents.append(o.tangent)
+            tangents.append(reverse.in_dtype_of(o.tangent, o._primal))
         else:
             primals.append(o)
             tangents.append(None)
@@ -217,7 +217,7 @@ def _seed_rows(leaves, start, stop):
     seeds, offset = [], 0
     for x in leaves:
         size = int(size_of(x))
-        block = np.zeros((k, size), dtype=x.dtype)
+        block = np.zeros((k, size), dtype=np.result_type(primal_value(x)))
         lo, hi = max(start, offset), min(stop, offset + size)
         if lo < hi:
             block[np.arange(lo - start, hi - start), np.arange(lo - offset, hi - offset)] = 1
@@ -316,7 +316,8 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
     else:
         with conventions.use(snapshot):
             cts = reverse.backward_pass(tape.records, seeds)
-    return [reverse.zeros_for(n, k) if cts[n.index] is None else cts[n.index] for n in nodes]
+    return [reverse.zeros_for(n, k) if cts[n.index] is None
+            else reverse.in_dtype_of(cts[n.index], n) for n in nodes]
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -391,8 +392,8 @@ def linearize(fun, *primals, has_aux=False):
         seeds = [(n.index, t) for n, t in zip(nodes, batched)]
         with conventions.use(snapshot):
             pushed = reverse.tangent_pass(tape.records, seeds)
-        result = [pushed[o.index][0] if isinstance(o, Node) and o._trace is tape
-                  and pushed[o.index] is not None else reverse.zeros_for(v)
+        result = [reverse.in_dtype_of(pushed[o.index][0], v) if isinstance(o, Node)
+                  and o._trace is tape and pushed[o.index] is not None else reverse.zeros_for(v)
                   for o, v in zip(out_leaves, outs)]
         return tree_util.unflatten(out_def, result)
 

@@ -100,7 +100,7 @@ class _Structure:
             size = math.prod(shape)
             piece = _R["reshape"](flat[lead + (slice(offset, offset + size),)], batch + shape)
             if piece.dtype != dtype:
-                piece = _R["astype"](piece, dtype=dtype)
+                piece = _R["cast"](piece, dtype=dtype)
             leaves.append(piece)
             offset += size
         return tree_util.unflatten(self.treedef, leaves)

@@ -24,7 +24,8 @@ import numpy as np
 from admodes.forward import ForwardTrace
 from admodes.tracing import ShapeDtype, Trace, Tracer, bind, primal_value, shape_of
 
-__all__ = ["Node", "Record", "Tape", "backward_pass", "record", "tangent_pass", "zeros_for"]
+__all__ = ["Node", "Record", "Tape", "backward_pass", "in_dtype_of", "record", "tangent_pass",
+           "zeros_for"]
 
 
 class Node(Tracer):
@@ -257,7 +258,7 @@ def record(fun, args, positions=None):
     def pullback(cts):
         swept = backward_pass(tape.records, [(out.index, cts)])
         return [zeros_for(args[i], shape_of(cts)[0]) if swept[n.index] is None
-                else swept[n.index] for i, n in nodes.items()]
+                else in_dtype_of(swept[n.index], args[i]) for i, n in nodes.items()]
     return out._primal, pullback
 
 
@@ -265,7 +266,23 @@ def zeros_for(x, *batch):
     """A zero derivative for ``x`` with leading axes ``batch`` (a floating dtype also for an
     integer ``x``)."""
     value = primal_value(x)
-    return np.zeros(batch + shape_of(value), dtype=np.result_type(value, np.float32))
+    dtype = np.result_type(value)  # a Python float is float64 (not weakly typed to float32)
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, np.float32)
+    return np.zeros(batch + shape_of(value), dtype=dtype)
+
+
+def in_dtype_of(derivative, x):
+    """``derivative`` (a tangent or cotangent of ``x``, any leading batch axes) in ``x``'s
+    floating dtype, as in JAX: a float32 input gets a float32 gradient also where the program
+    promotes it (``c64 * x32``), and an output's tangent has the output's dtype. Derivatives of
+    integer or boolean values are left as they are."""
+    dtype = np.result_type(primal_value(x))
+    if dtype.kind not in "fc" or np.result_type(primal_value(derivative)) == dtype:
+        return derivative
+    if isinstance(derivative, Tracer):
+        return Tracer._ops["cast"](derivative, dtype=dtype)
+    return derivative.astype(dtype)
 
 
 def _buffer(acc, owned, ct, primal):

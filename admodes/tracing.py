@@ -10,6 +10,8 @@ constant.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import ClassVar
 
@@ -116,14 +118,53 @@ class ShapeDtype:
 _VALUE_UFUNCS = frozenset({
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
     "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or", "logical_not",
-    "logical_xor", "floor", "ceil", "rint", "trunc",
+    "logical_xor", "floor", "ceil", "rint", "trunc", "floor_divide", "spacing", "gcd", "lcm",
 })
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide"}
 _VALUE_FUNCTIONS = frozenset({
     "shape", "ndim", "size", "iscomplexobj", "isrealobj", "zeros_like", "ones_like",
     "empty_like", "full_like", "argmax", "argmin", "argsort", "nonzero", "count_nonzero",
-    "isclose", "allclose", "array_equal", "round", "around", "result_type",
+    "isclose", "allclose", "array_equal", "round", "around", "result_type", "all", "any",
+    "isreal", "iscomplex", "array_equiv", "argwhere", "flatnonzero", "searchsorted",
+    "digitize", "isin", "nanargmax", "nanargmin", "argpartition", "lexsort", "fix", "angle",
+    "unravel_index", "ravel_multi_index", "matrix_rank",
 })
+
+
+def _plain(x):
+    """``x`` with its tracers, also those inside (nested) lists and tuples, replaced by their
+    plain values (``lexsort((a, b))``, ``ravel_multi_index((i, j), dims)``)."""
+    if isinstance(x, Tracer):
+        return primal_value(x)
+    if isinstance(x, (list, tuple)):
+        plain = [_plain(item) for item in x]
+        return plain if isinstance(x, list) else tuple(plain)
+    return x
+
+
+@functools.cache
+def _out_position(func):
+    """Position of ``func``'s ``out`` parameter, or None (no such parameter, or no signature)."""
+    try:
+        names = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return None
+    return names.index("out") if "out" in names else None
+
+
+def _immutable_error(what):
+    return TypeError(f"{what}: traced arrays are immutable (numpy would write into the value "
+                     f"under the tracer); use the returned array instead")
+
+
+def _on_values(func, args, kwargs):
+    """``func`` on the plain values of its arguments; a traced ``out`` is refused."""
+    position = _out_position(func)
+    out = kwargs.get("out", args[position] if position is not None and position < len(args)
+                     else None)
+    if isinstance(out, Tracer):
+        raise _immutable_error(f"numpy.{func.__name__} with a traced out")
+    return func(*_plain(args), **{key: _plain(value) for key, value in kwargs.items()})
 
 
 def _drop_error(what):
@@ -220,6 +261,13 @@ class Tracer:
     def __ne__(self, other): return np.not_equal(primal_value(self), primal_value(other))
     __hash__ = None
 
+    # x // y is numpy's floor_divide, piecewise constant like floor: a plain array of values;
+    # divmod(x, y) pairs it with x % y, numpy's divmod.
+    def __floordiv__(self, other): return np.floor_divide(primal_value(self), primal_value(other))
+    def __rfloordiv__(self, other): return np.floor_divide(primal_value(other), primal_value(self))
+    def __divmod__(self, other): return self._ops["divmod"](self, other)
+    def __rdivmod__(self, other): return self._ops["divmod"](other, self)
+
     def __setitem__(self, index, value):
         raise TypeError("in-place assignment to a traced array is not differentiable; build the "
                         "array with anp.where, anp.concatenate/anp.stack or anp.array([...]) "
@@ -283,15 +331,20 @@ class Tracer:
     def clip(self, min=None, max=None):
         return self._ops["clip"](self, min, max)
 
-    def astype(self, dtype):
-        return self._ops["astype"](self, dtype=np.dtype(dtype))
+    def astype(self, dtype, copy=True):
+        return self._ops["astype"](self, dtype, copy=copy)
 
     # -- plain numpy functions called on tracers --------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
+        if name in _VALUE_UFUNCS:
+            if any(isinstance(o, Tracer) for o in kwargs.get("out", ())):
+                raise _immutable_error(f"numpy.{name} with a traced out")
+            if method == "at" and isinstance(inputs[0], Tracer):
+                raise _immutable_error(f"numpy.{name}.at on a traced array")
+            return getattr(ufunc, method)(*_plain(inputs),
+                                          **{key: _plain(v) for key, v in kwargs.items()})
         if method == "__call__" and not kwargs:
-            if name in _VALUE_UFUNCS:
-                return ufunc(*(primal_value(x) for x in inputs))
             entry = self._ops.get(_UFUNC_ALIASES.get(name, name))
             if entry is not None and entry.namespace == "numpy":
                 return entry(*inputs)
@@ -303,7 +356,7 @@ class Tracer:
 
     def __array_function__(self, func, types, args, kwargs):
         if func.__name__ in _VALUE_FUNCTIONS:
-            return func(*(primal_value(a) for a in args), **kwargs)
+            return _on_values(func, args, kwargs)
         module = func.__module__ or ""
         namespace = "numpy.linalg" if module.endswith("linalg") else "numpy"
         name = func.__name__

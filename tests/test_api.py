@@ -211,6 +211,43 @@ def test_grad_keeps_float32(rng):
     np.testing.assert_allclose(g, np.cos(x), rtol=1e-6)
 
 
+MIXED_PRECISION = {  # float64 constants promote the float32 input's values
+    "multiply": lambda x: np.arange(3.0) * x,
+    "matmul": lambda x: np.eye(3) @ x,
+    "add": lambda x: np.arange(3.0) + x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_PRECISION))
+def test_derivatives_have_their_primals_dtype_under_promotion(name):
+    """As in JAX: cotangents of a float32 input are float32, tangents of a float64 output are
+    float64, also where the program promotes float32 to float64."""
+    f = MIXED_PRECISION[name]
+    x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    jac = np.diag(np.arange(3.0)) if name == "multiply" else np.eye(3)
+    assert ad.grad(lambda x: anp.sum(f(x)))(x).dtype == np.float32
+    _, pullback = ad.vjp(f, x)
+    assert pullback(np.ones(3))[0].dtype == np.float32
+    rows = ad.jacrev(f)(x)
+    assert rows.dtype == np.float32
+    np.testing.assert_array_equal(rows, jac)
+    columns = ad.jacfwd(f)(x)
+    assert columns.dtype == np.float64
+    np.testing.assert_array_equal(columns, jac)
+    assert ad.jvp(f, (x,), (np.ones(3, np.float32),))[1].dtype == np.float64
+    assert ad.linearize(f, x)[1](np.ones(3, np.float32)).dtype == np.float64
+    assert ad.hessian(lambda x: anp.sum(f(x) ** 2))(x).dtype == np.float32
+
+
+def test_python_number_output_has_a_float64_zero_derivative():
+    x = np.ones(2)
+    for jac in (ad.jacrev, ad.jacfwd):
+        jx, j1 = jac(lambda x: (x, 1.0))(x)
+        np.testing.assert_array_equal(jx, np.eye(2))
+        assert j1.dtype == np.float64 and j1.shape == (2,) and not j1.any()
+    assert ad.jvp(lambda x: 1.0, (x,), (x,))[1].dtype == np.float64
+
+
 def test_grad_of_function_ignoring_its_input_is_zero(rng):
     x = rng.standard_normal(3)
     g = ad.grad(lambda x: anp.sum(np.ones(3)))(x)

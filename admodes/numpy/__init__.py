@@ -1,8 +1,10 @@
 """admodes.numpy: the numpy-like namespace of differentiable functions.
 
 Generated from the registry: every op and composite of namespace ``"numpy"`` is here, plus
-creation functions and constants (plain numpy values; they carry no derivative). A numpy name
-without a rule raises ``AttributeError`` saying so, rather than silently dropping derivatives.
+creation functions, constants and numpy's value-level functions (comparisons, logic, searching,
+integer-valued and piecewise-constant functions: numpy's own, which act on a traced argument's
+value and carry no derivative). A numpy name without a rule raises ``AttributeError`` saying
+so, rather than silently dropping derivatives.
 
 >>> import admodes.numpy as anp
 """
@@ -14,21 +16,49 @@ from admodes.numpy import linalg as linalg
 from admodes.numpy._namespace import array as array
 from admodes.numpy._namespace import asarray as asarray
 from admodes.numpy._namespace import missing_attribute, populate
+from admodes.tracing import primal_value
 
 _DIFFERENTIABLE = populate(globals(), "numpy")
 
 # Creation functions, constants and piecewise-constant or integer-valued functions: they act
-# on values (a traced argument contributes its value and a zero derivative).
+# on values (a traced argument contributes its value and a zero derivative). Those that keep
+# values of their inputs (unique, the set functions, bincount's weights, histogram) are
+# registry entries instead (admodes/ops/discrete.py).
 _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "eye",
               "identity", "arange", "linspace", "logspace", "meshgrid", "tri", "pi", "e", "inf",
               "nan", "newaxis", "float16", "float32", "float64", "int32", "int64", "bool_",
               "random", "shape", "ndim", "size", "allclose", "isclose", "isfinite", "isnan",
               "isinf", "floor", "ceil", "rint", "trunc", "round", "argmax", "argmin",
-              "argsort", "nonzero", "count_nonzero"]
+              "argsort", "nonzero", "count_nonzero", "empty_like", "indices", "ix_",
+              "broadcast_shapes", "unravel_index", "ravel_multi_index",
+              # logic and comparisons
+              "all", "any", "equal", "not_equal", "greater", "greater_equal", "less",
+              "less_equal", "logical_and", "logical_or", "logical_not", "logical_xor",
+              "signbit", "isreal", "iscomplex", "isrealobj", "iscomplexobj", "array_equal",
+              "array_equiv",
+              # searching and sorting: indices and booleans
+              "argwhere", "flatnonzero", "searchsorted", "digitize", "isin", "nanargmax",
+              "nanargmin", "argpartition", "lexsort",
+              # integer-valued or piecewise constant
+              "around", "fix", "floor_divide", "angle", "spacing", "gcd", "lcm"]
 for _name in _CONSTANTS:
     globals()[_name] = getattr(_np, _name)
 
-__all__ = ["array", "asarray", "linalg"]
+
+def isscalar(element):
+    """numpy's ``isscalar`` of the value: a traced number is a scalar exactly where the plain
+    computation's value is one (``sum`` gives a numpy scalar; a 0-d array is not one).
+
+    >>> import numpy as np
+    >>> import admodes as ad
+    >>> import admodes.numpy as anp
+    >>> ad.grad(lambda x: anp.sum(x ** 2) if anp.isscalar(anp.sum(x)) else 0.0)(np.ones(2))
+    array([2., 2.])
+    """
+    return _np.isscalar(primal_value(element))
+
+
+__all__ = ["array", "asarray", "isscalar", "linalg"]
 __all__.extend(_DIFFERENTIABLE)
 __all__.extend(_CONSTANTS)
 

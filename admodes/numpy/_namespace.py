@@ -39,7 +39,7 @@ def array(obj, dtype=None):
         return _np.array(obj, dtype=dtype)
     if isinstance(obj, registry.Tracer):
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
-            return registry.lookup("astype")(obj, dtype=dtype)
+            return registry.lookup("astype")(obj, dtype)
         return obj
     return _np.array(obj, dtype=dtype)
 

@@ -3,9 +3,13 @@ it is the only place registration is triggered."""
 
 from admodes.ops import (  # noqa: F401
     arrangement,
+    array_api,
     decompositions,
+    discrete,
+    editing,
     einsum,
     elementwise,
+    floating,
     indexing,
     interpolation,
     linalg,
@@ -15,6 +19,7 @@ from admodes.ops import (  # noqa: F401
     reductions,
     shape,
     statistics,
+    tensor_linalg,
 )
 from admodes.plain import specialize_registry
 

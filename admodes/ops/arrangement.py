@@ -17,7 +17,7 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes, slice_along
-from admodes.ops.elementwise import add, astype, multiply, subtract, where
+from admodes.ops.elementwise import add, cast, multiply, subtract, where
 from admodes.ops.indexing import getitem, index_basic_transpose, take
 from admodes.ops.linalg import diag
 from admodes.ops.reductions import sum as sum_
@@ -423,7 +423,7 @@ def _edge(extra, dtype, name):
     extra = ravel(extra)
     if given == dtype:
         return extra
-    return astype(extra, dtype=dtype) if isinstance(extra, Tracer) else extra.astype(dtype)
+    return cast(extra, dtype=dtype) if isinstance(extra, Tracer) else extra.astype(dtype)
 
 
 @defcomposite("ediff1d", domain=_ediff1d_domain,

@@ -386,7 +386,7 @@ clip = defop(
     doc="y = clip(x, lo, hi); ẏ = 1[lo ≤ x ≤ hi]·ẋ; x̄ = 1[lo ≤ x ≤ hi]·ȳ; bounds are static")
 
 
-def _astype_impl(x, dtype):
+def _cast_impl(x, dtype):
     dtype = np.dtype(dtype)
     if not np.issubdtype(dtype, np.floating):
         raise TypeError(f"astype(): a traced array can only be cast to a floating dtype "
@@ -394,10 +394,10 @@ def _astype_impl(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
-astype = defop(
-    "astype", _astype_impl,
-    jvp=lambda p, t, out, dtype: astype(t[0], dtype=dtype),
-    vjp=lambda ct, p, out, dtype: (astype(ct, dtype=p[0].dtype),),
+cast = defop(
+    "cast", _cast_impl,
+    jvp=lambda p, t, out, dtype: cast(t[0], dtype=dtype),
+    vjp=lambda ct, p, out, dtype: (cast(ct, dtype=p[0].dtype),),
     cost=ew_cost(0), static={"dtype": np.float64}, linear=True, saves=(),
     namespace="internal",
     domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), {"dtype": np.float32})
@@ -406,10 +406,10 @@ astype = defop(
 
 
 def as_dtype(x, dtype):
-    """``x`` (traced or plain) as an array of ``dtype``; a traced ``x`` is cast by ``astype``
+    """``x`` (traced or plain) as an array of ``dtype``; a traced ``x`` is cast by ``cast``
     (its cotangent cast back) only where its dtype differs."""
     if isinstance(x, Tracer):
-        return x if x.dtype == dtype else astype(x, dtype=dtype)
+        return x if x.dtype == dtype else cast(x, dtype=dtype)
     return np.asarray(x, dtype=dtype)
 
 

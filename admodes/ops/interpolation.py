@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops.elementwise import add, astype, divide, multiply, subtract, where
+from admodes.ops.elementwise import add, cast, divide, multiply, subtract, where
 from admodes.ops.indexing import take
 from admodes.registry import defcomposite
 from admodes.tracing import primal_value, shape_of
@@ -31,7 +31,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise ValueError("interp(): period= is not supported by admodes")
     # numpy's interp computes in float64 whatever the inputs' precision, and returns float64
-    x, xp, fp = (astype(v, dtype=np.float64) for v in (x, xp, fp))
+    x, xp, fp = (cast(v, dtype=np.float64) for v in (x, xp, fp))
     knots, values = np.asarray(primal_value(xp)), primal_value(fp)
     if knots.ndim != 1 or knots.shape != np.shape(values) or knots.size < 2:
         raise ValueError(f"interp(): xp and fp must be 1-d of the same length ≥ 2, got shapes "

@@ -200,6 +200,8 @@ cumsum = defop(
 def cumprod(x, axis=None):
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"cumprod: axis must be an int or None, got {axis!r}")
     ndim = ndim_of(x)
     axis = normalize_axes(axis, ndim, "cumprod")[0]
     n, shift = shape_of(x)[axis], 1

@@ -1,18 +1,19 @@
 """Order statistics, NaN-ignoring reductions and covariances of numpy's namespace: quantile,
-percentile, median, their nan* variants, nansum, nanprod, nanmean, nanvar, nanstd, nanmax,
-nanmin, and ptp, cov, corrcoef.
+percentile, median, their nan* variants, nansum, nanprod, nancumsum, nancumprod, nanmean,
+nanvar, nanstd, nanmax, nanmin, and ptp, cov, corrcoef.
 
-All are composites of registry primitives (sort's gather, where, sum, prod, max, min, matmul),
-so both modes and every order follow from those rules.
+All are composites of registry primitives (sort's gather, where, sum, prod, cumsum, max, min,
+matmul), so both modes and every order follow from those rules.
 
 * ``quantile`` is numpy's default method (``"linear"``, Hyndman & Fan 1996, definition 7): for
   the sorted values ``s_0 ≤ … ≤ s_{n−1}`` along the reduced axes and ``v = q (n − 1)``,
   ``Q(q) = s_⌊v⌋ + (v − ⌊v⌋)(s_⌊v⌋+1 − s_⌊v⌋)``. It is differentiable in ``x`` (the weights
   ``1 − g`` and ``g`` on the two order statistics) and in ``q`` (``∂Q/∂q = (n − 1)(s_hi −
   s_lo)``); a slice holding a NaN gives NaN, as in numpy.
-* The ``nan*`` reductions replace NaN entries by the reduction's identity (0 for sums, 1 for
-  products, ∓∞ for max and min) through ``where``, so NaN entries get a zero derivative; the
-  mean and variance divide by the number of non-NaN entries, and an all-NaN slice gives NaN.
+* The ``nan*`` reductions and scans replace NaN entries by the reduction's identity (0 for
+  sums, 1 for products, ∓∞ for max and min) through ``where``, so NaN entries get a zero
+  derivative; the mean and variance divide by the number of non-NaN entries, and an all-NaN
+  slice gives NaN (0 and 1 for the sums, products and their cumulative versions).
 * ``cov`` and ``corrcoef`` follow numpy's algorithm step by step (centre each variable, one
   matmul, numpy's normalization with weights), so they compute numpy's values.
 
@@ -41,8 +42,8 @@ from admodes.ops.elementwise import (
     where,
 )
 from admodes.ops.linalg import matmul
+from admodes.ops.reductions import cumprod, cumsum, mean, prod
 from admodes.ops.reductions import max as max_
-from admodes.ops.reductions import mean, prod
 from admodes.ops.reductions import min as min_
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import concatenate, reshape, squeeze, transpose
@@ -199,8 +200,12 @@ def _nan_domain(rng, dtype):
 
 def _masked(x, fill):
     """``x`` with its NaN entries replaced by ``fill`` (their derivative is zero), and the
-    mask of the entries kept."""
-    keep = ~np.isnan(primal_value(x))
+    mask of the entries kept. Integers and booleans have no NaN: as numpy, such an ``x`` is
+    used as it is (a ``fill`` would make it float)."""
+    value = np.asarray(primal_value(x))
+    if not np.issubdtype(value.dtype, np.inexact):
+        return x, np.ones(value.shape, dtype=bool)
+    keep = ~np.isnan(value)
     return where(keep, x, fill), keep
 
 
@@ -220,6 +225,40 @@ def nansum(x, axis=None, keepdims=False):
                   "none); NaN entries have derivative 0")
 def nanprod(x, axis=None, keepdims=False):
     return prod(_masked(x, 1.0)[0], axis=axis, keepdims=keepdims)
+
+
+def _nan_scan_domain(rng, dtype):
+    return [((_with_nans(rng, s, dtype),), st) for s, st in
+            [((5,), {}), ((2, 4), {"axis": 1}), ((3, 2), {"axis": -2}), ((2, 3, 2), {}),
+             ((4, 2), {"axis": 0, "dtype": np.float64}), ((3,), {"dtype": np.float32})]]
+
+
+def _nan_scan(name, scan, fill):
+    """``name(a, axis=None, dtype=None)``: ``scan`` (cumsum or cumprod) of ``a`` with its NaN
+    entries replaced by ``fill``, cast to ``dtype`` first (numpy's accumulation in ``dtype``)."""
+    @defcomposite(name, domain=_nan_scan_domain,
+                  doc=f"{name}(a, axis=None, dtype=None) = {scan.name} of a with NaN entries "
+                      f"as {fill:g} (flattened if axis is None; {fill:g} before the first "
+                      f"non-NaN entry, throughout an all-NaN slice); the derivative at a NaN "
+                      f"entry is 0, elsewhere {scan.name}'s")
+    def nan_scan(a, axis=None, dtype=None):
+        filled = _masked(a, fill)[0]
+        if axis is not None:
+            if not isinstance(axis, numbers.Integral):
+                raise TypeError(f"{name}(): axis must be None or an int, got {axis!r}")
+            normalize_axes(axis, ndim_of(filled), name)  # its bounds, in name's words
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if isinstance(filled, Tracer) and dtype.kind != "f":
+                raise TypeError(f"{name}(): dtype={dtype} for a traced array; only a floating "
+                                f"dtype (or None) keeps a derivative")
+            filled = as_dtype(filled, dtype)
+        return scan(filled, axis=axis)
+    return nan_scan
+
+
+nancumsum = _nan_scan("nancumsum", cumsum, 0.0)
+nancumprod = _nan_scan("nancumprod", cumprod, 1.0)
 
 
 @defcomposite("nanmean", domain=_nan_domain,
