@@ -10,11 +10,14 @@ vectors distinct nonzero singular values.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._flops import size
 from admodes.ops._helpers import swap_last
+from admodes.ops._memo import memoized
 from admodes.ops.arrangement import take_along_axis
 from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import add, divide, multiply, negative, subtract
@@ -68,13 +71,16 @@ def _batch(a):
 
 # -- linalg.qr -------------------------------------------------------------------------------------
 
+_qr = memoized(np.linalg.qr)  # qr_q, qr_r and their rules share it
+
+
 def _qr_impl(a, part):
     m, n = _matrix_shape(a, "linalg.qr")
     if m < n:
         raise ValueError(f"linalg.qr: needs m >= n (a tall or square matrix of full column "
                          f"rank), got shape {shape_of(a)}; the derivative of a wide matrix's "
                          f"QR is not supported (factor the transpose instead)")
-    return np.linalg.qr(a)[part]
+    return _qr(a)[part]
 
 
 def _qr_tangent(q, r, t):
@@ -200,11 +206,17 @@ def qr(a, mode="reduced"):
 
 # -- linalg.svd ------------------------------------------------------------------------------------
 
+_singular_values = memoized(functools.partial(np.linalg.svd, compute_uv=False))
+_reduced_svd = memoized(functools.partial(np.linalg.svd, full_matrices=False))
+
+
 def _svd_impl(a, part):
+    """Part 0, 1 or 2 of the reduced SVD (U, s, Vh): s alone by the cheaper values-only
+    routine (numpy's svdvals), U and Vh from one factorization that the rules share."""
     _matrix_shape(a, "linalg.svd")
     if part == 1:
-        return np.linalg.svd(a, compute_uv=False)
-    return np.linalg.svd(a, full_matrices=False)[part]
+        return _singular_values(a)
+    return _reduced_svd(a)[part]
 
 
 def _diagonal(x):

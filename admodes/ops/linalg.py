@@ -13,6 +13,7 @@ import numpy as np
 from admodes.ops import _domains as dom
 from admodes.ops._flops import matmul_flops, size
 from admodes.ops._helpers import align, swap_last, unbroadcast
+from admodes.ops._memo import memoized
 from admodes.ops.einsum import einsum
 from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import add, divide, multiply, negative, power, sqrt, subtract
@@ -229,8 +230,11 @@ _check_inv = _batched_square_check("linalg.inv")
 _check_det = _batched_square_check("linalg.det")
 _check_slogdet = _batched_square_check("linalg.slogdet")
 
+_inv = memoized(np.linalg.inv)  # det's and logabsdet's rules invert their matrix again
+
+
 inv = defop(
-    "linalg.inv", lambda a: np.linalg.inv(_check_inv(a)),
+    "linalg.inv", lambda a: _inv(_check_inv(a)),
     jvp=lambda p, t, out: negative(matmul(matmul(out, t[0]), out)),
     vjp=lambda ct, p, out: (negative(matmul(matmul(swap_last(out), ct), swap_last(out))),),
     cost=lambda p, out: 2 * shape_of(p[0])[-1] ** 3 * (size(p[0]) // shape_of(p[0])[-1] ** 2),
@@ -312,8 +316,11 @@ cholesky = defop(
 
 # -- linalg.eigh / eigvalsh ---------------------------------------------------------------------------
 
+_eigh = memoized(np.linalg.eigh)  # eigh_values, eigh_vectors and their rules share it
+
+
 def _eigh_impl(a, part):
-    return np.linalg.eigh(_check_eigh(a))[part]
+    return _eigh(_check_eigh(a))[part]
 
 
 def _eigen_gaps(w):
@@ -406,8 +413,11 @@ def _expand_scalar(ct):
     return reshape(ct, ct.shape + (1, 1))
 
 
+_slogdet = memoized(np.linalg.slogdet)  # slogdet's sign and logabsdet share it
+
+
 def _logabsdet_impl(a):
-    return np.linalg.slogdet(_check_slogdet(a))[1]
+    return _slogdet(_check_slogdet(a))[1]
 
 
 logabsdet = defop(
@@ -434,7 +444,7 @@ det = defop(
               doc="(sign, log|det A|) as numpy's named pair (.sign, .logabsdet): the sign is "
                   "piecewise constant (no derivative), log|det A| has derivative A⁻ᵀ")
 def slogdet(a):
-    sign = np.linalg.slogdet(primal_value(a))[0]
+    sign = _slogdet(_check_slogdet(primal_value(a)))[0]
     return _SLOGDET_RESULT(sign, logabsdet(a))
 
 
