@@ -485,3 +485,16 @@ def test_selections_under_nested_transforms(rng):
     v = rng.standard_normal(5)
     _, tangent = ad.jvp(ad.grad(f), (x,), (v,))
     np.testing.assert_allclose(tangent, expected @ v, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((), 0), ((2, 3), 2), ((2, 3), -3)])
+def test_rollaxis_axis_out_of_bounds(shape, axis):
+    """numpy raises its AxisError (a ValueError): a 0-d array has no axis to roll."""
+    with pytest.raises(ValueError, match=rf"rollaxis\(\): axis {axis} is out of bounds for an "
+                                         rf"array of dimension {len(shape)}"):
+        anp.rollaxis(np.ones(shape), axis)
+
+
+def test_rollaxis_axis_must_be_an_int():
+    with pytest.raises(TypeError, match=r"rollaxis\(\): axis must be an int, got None"):
+        anp.rollaxis(np.ones((2, 3)), None)

@@ -15,6 +15,9 @@ more. :func:`memoized` wraps such a factorization so that its recent results are
   arrays (with the input's copy) fit in :data:`MAX_BYTES`;
 * held no longer than the input array lives (a weak reference to it), so the cache keeps no
   user array alive and is empty once the arrays of a computation (its tape, say) are freed.
+
+The cost meter (:mod:`admodes.cost`) counts each op's FLOP model whether or not the cache
+served it: its counts are those of the algorithm without reuse.
 """
 
 from __future__ import annotations

@@ -409,6 +409,10 @@ def _rollaxis_domain(rng, dtype):
 def rollaxis(a, axis, start=0):
     a = _array(a)
     n = ndim_of(a)
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"rollaxis(): axis must be an int, got {axis!r}")
+    if not -n <= axis < n:
+        raise ValueError(f"rollaxis(): axis {axis} is out of bounds for an array of dimension {n}")
     axis = normalize_axes(axis, n, "rollaxis")[0]
     if not isinstance(start, numbers.Integral) or not -n <= start <= n:
         raise ValueError(f"rollaxis(): start must be an int with {-n} <= start <= {n} for an "
