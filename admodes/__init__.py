@@ -8,6 +8,7 @@ array([0.63970001, 0.63970001, 0.63970001])
 
 from admodes import conventions, cost, nn, numpy, optim, tree
 from admodes.api import (
+    float0,
     grad,
     hessian,
     hvp,
@@ -42,6 +43,7 @@ __all__ = [
     "cost",
     "custom_jvp",
     "custom_vjp",
+    "float0",
     "grad",
     "hessian",
     "hvp",

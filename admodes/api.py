@@ -57,6 +57,27 @@ def _where(where):
     return where() if callable(where) else where
 
 
+def _is_integer(x):
+    """True for an integer or boolean array, number or traced value."""
+    if isinstance(x, (str, bytes)):
+        return False
+    try:
+        return np.result_type(primal_value(x)).kind in "biu"
+    except TypeError:
+        return False
+
+
+def _jax_options(fname, holomorphic=False, reduce_axes=()):
+    """JAX's keyword arguments that admodes accepts at their defaults only."""
+    if holomorphic:
+        raise TypeError(f"{fname}: holomorphic=True differentiates complex-valued functions; "
+                        f"admodes differentiates real ones (float32/float64), so only "
+                        f"holomorphic=False is accepted")
+    if tuple(reduce_axes):
+        raise ValueError(f"{fname}: reduce_axes={reduce_axes!r} names axes of JAX's named-axis "
+                         f"transforms, which admodes does not have; pass reduce_axes=()")
+
+
 def _argnums_tuple(argnums, nargs, fname):
     single = isinstance(argnums, (int, np.integer))
     if not single and not isinstance(argnums, (tuple, list)):
@@ -102,15 +123,34 @@ def _strip(tree, trace):
     return tree_util.tree_map(value, tree)
 
 
-def _dynamic(args, argnums, fname):
-    """Flatten the differentiated arguments: leaves (checked), their treedef, and a rebuild."""
+#: The dtype of the derivative of an integer or boolean input (``allow_int=True``), as JAX's
+#: ``jax.dtypes.float0``: entries of size zero.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+class _IntegerInput:
+    """An integer or boolean leaf differentiated with ``allow_int``: not recorded (a constant
+    of the program); its derivative is ``float0`` zeros."""
+
+    __slots__ = ("_primal",)
+
+    def __init__(self, value):
+        self._primal = value
+
+
+def _dynamic(args, argnums, fname, allow_int=False):
+    """Flatten the differentiated arguments: leaves (checked), their treedef, and a rebuild.
+    With ``allow_int`` an integer or boolean leaf is returned as an :class:`_IntegerInput`."""
     leaves, treedef = tree_util.flatten(tuple(args[i] for i in argnums))
     several = len(leaves) > 1
 
     def where(j):
         return lambda: (f"{fname}: argument {argnums[0] if len(argnums) == 1 else argnums}"
                         f"{' leaf ' + str(j) if several else ''}")
-    leaves = [_as_input(x, where(j)) for j, x in enumerate(leaves)]
+    if allow_int:
+        leaves = [_IntegerInput(np.asarray(x)) if _is_integer(x) else x for x in leaves]
+    leaves = [x if isinstance(x, _IntegerInput) else _as_input(x, where(j))
+              for j, x in enumerate(leaves)]
 
     def rebuild(new_leaves):
         new = list(args)
@@ -244,7 +284,7 @@ def _concat_rows(parts):
     return parts[0] if len(parts) == 1 else _R["concatenate"](parts, axis=0)
 
 
-def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, *, chunk_size=None):
     """Jacobian by forward mode: one JVP per input direction, ``chunk_size`` at a time.
 
     For f: R^n -> R^m the cost is n JVPs, O(nC). ``chunk_size=None`` pushes all n directions
@@ -255,6 +295,7 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
     over ``argnums`` if ``argnums`` is a tuple), as ``jax.jacfwd``.
     """
     _check_chunk(chunk_size, "jacfwd")
+    _jax_options("jacfwd", holomorphic)
 
     @functools.wraps(fun)
     def jacfun(*args):
@@ -290,13 +331,15 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
 
 # -- reverse mode ---------------------------------------------------------------------------------
 
-def _record(fun, args, argnums, has_aux, fname, keep_all=False):
+def _record(fun, args, argnums, has_aux, fname, keep_all=False, allow_int=False):
     """Run ``fun`` on a fresh tape (keeping every residual with ``keep_all``). Returns (tape,
-    input nodes, input treedef, out leaves, out treedef, aux)."""
-    leaves, in_def, rebuild = _dynamic(args, argnums, fname)
+    input nodes, input treedef, out leaves, out treedef, aux); with ``allow_int`` an integer
+    input is an :class:`_IntegerInput` among the nodes, passed to ``fun`` as it is."""
+    leaves, in_def, rebuild = _dynamic(args, argnums, fname, allow_int)
     with Tape(keep_all) as tape:
-        nodes = [tape.new_input(x) for x in leaves]
-        out = fun(*rebuild(nodes))
+        nodes = [x if isinstance(x, _IntegerInput) else tape.new_input(x) for x in leaves]
+        out = fun(*rebuild([n._primal if isinstance(n, _IntegerInput) else n
+                            for n in nodes]))
     out, aux = _split_aux(out, has_aux, fname)
     out_leaves, out_def = tree_util.flatten(out)
     return tape, nodes, in_def, out_leaves, out_def, _strip(aux, tape) if has_aux else None
@@ -316,11 +359,12 @@ def _pull(tape, nodes, out_leaves, batched_cts, snapshot):
     else:
         with conventions.use(snapshot):
             cts = reverse.backward_pass(tape.records, seeds)
-    return [reverse.zeros_for(n, k) if cts[n.index] is None
+    return [np.zeros((k,) + shape_of(n._primal), dtype=float0) if isinstance(n, _IntegerInput)
+            else reverse.zeros_for(n, k) if cts[n.index] is None
             else reverse.in_dtype_of(cts[n.index], n) for n in nodes]
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun, *primals, has_aux=False, reduce_axes=()):
     """Vector-Jacobian product by reverse mode.
 
     Records ``fun(*primals)`` on a tape once and returns ``(out, pullback)`` (and ``aux`` if
@@ -338,6 +382,7 @@ def vjp(fun, *primals, has_aux=False):
     """
     if not primals:
         raise TypeError("vjp: needs at least one primal argument, as vjp(f, x)")
+    _jax_options("vjp", reduce_axes=reduce_axes)
     snapshot = conventions.current()
     argnums = tuple(range(len(primals)))
     tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, primals, argnums, has_aux,
@@ -401,19 +446,24 @@ def linearize(fun, *primals, has_aux=False):
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):
     """Return a function computing ``(fun(*args), ∇fun(*args))`` by one reverse sweep.
 
     ``fun`` must return a scalar (shape ``()``) of a floating dtype. With ``has_aux`` the
     result is ``((value, aux), grad)``. ``argnums`` selects the differentiated arguments; a
-    tuple gives a tuple of gradients.
+    tuple gives a tuple of gradients. As in JAX, ``allow_int=True`` accepts integer and
+    boolean arguments, whose gradient is zeros of dtype :data:`float0`; ``holomorphic`` and
+    ``reduce_axes`` are accepted at their defaults (False, ()) only.
     """
+    _jax_options("grad", holomorphic, reduce_axes)
+
     @functools.wraps(fun)
     def value_and_grad_fun(*args):
         nums, single = _argnums_tuple(argnums, len(args), "grad")
         snapshot = conventions.current()
         tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, args, nums, has_aux,
-                                                                "grad")
+                                                                "grad", allow_int=allow_int)
         if len(out_leaves) != 1 or out_def.kind != "leaf":
             raise TypeError(f"grad requires fun to return a scalar, got a {out_def} structure. "
                             f"Use jacrev or vjp for vector or pytree outputs.")
@@ -434,7 +484,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fun
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """Return a function computing the gradient of scalar ``fun`` by reverse mode.
 
     Cost O(C) whatever the number of inputs (one forward pass recording the tape, one reverse
@@ -446,7 +496,7 @@ def grad(fun, argnums=0, has_aux=False):
     >>> ad.grad(lambda x: anp.sum(x ** 2))(anp.array([1.0, 2.0]))
     array([2., 4.])
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     @functools.wraps(fun)
     def grad_fun(*args):
@@ -455,21 +505,24 @@ def grad(fun, argnums=0, has_aux=False):
     return grad_fun
 
 
-def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, *,
+           chunk_size=None):
     """Jacobian by reverse mode: one VJP per output row, ``chunk_size`` rows per sweep.
 
     For f: R^n -> R^m the cost is one recorded forward pass plus m VJPs, O(mC).
     ``chunk_size=None`` pulls all m rows back in one vectorized sweep; ``chunk_size=1`` is one
     row per sweep. Result layout as :func:`jacfwd` (``out + in`` per leaf pair).
+    ``allow_int`` and ``holomorphic`` as in :func:`value_and_grad`.
     """
     _check_chunk(chunk_size, "jacrev")
+    _jax_options("jacrev", holomorphic)
 
     @functools.wraps(fun)
     def jacfun(*args):
         nums, single = _argnums_tuple(argnums, len(args), "jacrev")
         snapshot = conventions.current()
         tape, nodes, in_def, out_leaves, out_def, aux = _record(fun, args, nums, has_aux,
-                                                                "jacrev")
+                                                                "jacrev", allow_int=allow_int)
         outs = [_out_value(o, tape) for o in out_leaves]
         for o in outs:
             dtype = np.result_type(primal_value(o))
@@ -502,11 +555,14 @@ jacobian = jacrev  # jax.jacobian: the same function
 
 # -- nested ---------------------------------------------------------------------------------------
 
-def hessian(fun, argnums=0, has_aux=False):
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """Hessian of scalar ``fun`` by forward-over-reverse: ``jacfwd(jacrev(fun))``.
 
-    Cost: n forward passes through the reverse sweep, O(nC) for n inputs.
+    Cost: n forward passes through the reverse sweep, O(nC) for n inputs. ``holomorphic`` is
+    accepted at its default (False) only.
     """
+    _jax_options("hessian", holomorphic)
+
     def checked(*args):  # so that a bad has_aux output is reported as hessian's
         out = fun(*args)
         _split_aux(out, has_aux, "hessian")

@@ -642,3 +642,52 @@ def test_linearize_bad_tangents():
 
 def test_jacobian_is_jax_alias_of_jacrev():
     assert ad.jacobian is ad.jacrev
+
+
+# -- JAX's other keyword arguments ------------------------------------------------------------
+
+def test_allow_int_gives_float0_zeros_as_jax(rng):
+    """``allow_int=True``: an integer or boolean argument is a constant of the program and its
+    derivative is zeros of JAX's float0 dtype, shaped as in JAX."""
+    x, n = rng.standard_normal(3), np.array([1, 2, 3])
+    gx, gn = ad.grad(lambda x, n: anp.sum(x ** n), argnums=(0, 1), allow_int=True)(x, n)
+    np.testing.assert_allclose(gx, n * x ** (n - 1))
+    assert gn.dtype == ad.float0 and gn.shape == (3,)
+    jx, jn = ad.jacrev(lambda x, n: x ** n, argnums=(0, 1), allow_int=True)(x, n)
+    np.testing.assert_allclose(jx, np.diag(n * x ** (n - 1)))
+    assert jn.dtype == ad.float0 and jn.shape == (3, 3)
+    (value, g) = ad.value_and_grad(lambda x, b: anp.sum(x * b), argnums=1, allow_int=True)(
+        x, np.array([True, False, True]))
+    np.testing.assert_allclose(value, x[0] + x[2])
+    assert g.dtype == ad.float0 and g.shape == (3,)
+
+
+def test_integer_argument_without_allow_int_is_an_error():
+    with pytest.raises(TypeError, match=r"grad: argument 1 has integer dtype int64"):
+        ad.grad(lambda x, n: anp.sum(x ** n), argnums=1)(np.ones(2), np.array([1, 2]))
+
+
+@pytest.mark.parametrize("transform", [ad.grad, ad.value_and_grad, ad.jacfwd, ad.jacrev,
+                                       ad.jacobian, ad.hessian])
+def test_holomorphic_false_is_accepted_and_true_is_refused(transform, rng):
+    x = rng.standard_normal(2)
+    np.testing.assert_allclose(ad.tree.flatten(transform(_sum_cubes, holomorphic=False)(x))[0][-1],
+                               ad.tree.flatten(transform(_sum_cubes)(x))[0][-1])
+    with pytest.raises(TypeError, match=r"holomorphic=True differentiates complex-valued "
+                                        r"functions; admodes differentiates real ones"):
+        transform(_sum_cubes, holomorphic=True)
+
+
+def _sum_cubes(x):
+    return anp.sum(x ** 3)
+
+
+def test_reduce_axes_only_empty():
+    x = np.ones(2)
+    ad.grad(_sum_cubes, reduce_axes=())(x)
+    ad.vjp(_sum_cubes, x, reduce_axes=())
+    for call in (lambda: ad.grad(_sum_cubes, reduce_axes=("batch",)),
+                 lambda: ad.vjp(_sum_cubes, x, reduce_axes=("batch",))):
+        with pytest.raises(ValueError, match=r"reduce_axes=\('batch',\) names axes of JAX's "
+                                             r"named-axis transforms"):
+            call()

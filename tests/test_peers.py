@@ -6,6 +6,7 @@ a runtime dependency of admodes. With JAX, every public registry entry (but pool
 compared with its jax.numpy / jax.nn counterpart on its first domain case.
 """
 
+import inspect
 import types
 
 import numpy as np
@@ -256,3 +257,25 @@ def test_entry_jacobian_against_jax(entry, jax_x64):
     for transform in (ad.jacrev, ad.jacfwd):
         ours = tree_util.flatten(transform(case.f, argnums=case.argnums)(*case.x))[0]
         _compare([np.asarray(j) for j in ours], expected)
+
+
+# -- JAX's signatures ----------------------------------------------------------------------------
+
+#: JAX parameters admodes does not take: checkpoint(static_argnames) (admodes' checkpointed
+#: functions take positional arguments only) and the deprecated checkpoint(concrete).
+_JAX_ONLY_PARAMETERS = {"checkpoint": {"static_argnames", "concrete"}, "remat": {"concrete"}}
+
+
+@pytest.mark.parametrize("name", ["grad", "value_and_grad", "jacfwd", "jacrev", "jacobian",
+                                  "hessian", "jvp", "vjp", "linearize", "checkpoint", "remat"])
+def test_transform_takes_jaxs_arguments(name, jax_x64):
+    """A call written for jax.<name> runs with admodes.<name>: the same positional parameters
+    in the same order, and every keyword parameter of JAX's."""
+    ours = inspect.signature(getattr(ad, name)).parameters
+    theirs = inspect.signature(getattr(jax_x64, name)).parameters
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    their_positional = [p for p, v in theirs.items() if v.kind in positional]
+    assert [p for p, v in ours.items() if v.kind in positional][:len(their_positional)] == \
+        their_positional
+    missing = set(theirs) - set(ours) - _JAX_ONLY_PARAMETERS.get(name, set())
+    assert not missing, f"admodes.{name} lacks JAX's {sorted(missing)}"
