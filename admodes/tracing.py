@@ -334,6 +334,77 @@ class Tracer:
     def astype(self, dtype, copy=True):
         return self._ops["astype"](self, dtype, copy=copy)
 
+    def cumprod(self, axis=None):
+        return self._ops["cumprod"](self, axis=axis)
+
+    def swapaxes(self, axis1, axis2):
+        return self._ops["swapaxes"](self, axis1, axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return self._ops["diagonal"](self, offset, axis1, axis2)
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return self._ops["trace"](self, offset, axis1, axis2)
+
+    def repeat(self, repeats, axis=None):
+        return self._ops["repeat"](self, repeats, axis=axis)
+
+    def take(self, indices, axis=None):
+        return self._ops["take"](self, indices, axis=axis)
+
+    def copy(self):
+        return self._ops["copy"](self)
+
+    def conj(self):
+        return self._ops["conj"](self)
+
+    conjugate = conj
+
+    @property
+    def real(self):
+        return self._ops["real"](self)
+
+    @property
+    def imag(self):
+        return self._ops["imag"](self)
+
+    @property
+    def mT(self):
+        return self._ops["matrix_transpose"](self)
+
+    # methods with integer or boolean results: numpy's on the value (no derivative)
+    def argmax(self, axis=None, keepdims=False):
+        return np.argmax(primal_value(self), axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return np.argmin(primal_value(self), axis=axis, keepdims=keepdims)
+
+    def argsort(self, axis=-1, kind=None, stable=None):
+        return np.argsort(primal_value(self), axis=axis, kind=kind, stable=stable)
+
+    def nonzero(self):
+        return np.nonzero(primal_value(self))
+
+    def any(self, axis=None, keepdims=False):
+        return np.any(primal_value(self), axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return np.all(primal_value(self), axis=axis, keepdims=keepdims)
+
+    def round(self, decimals=0):
+        """numpy's rounding of the value: piecewise constant, as ``admodes.numpy.round``."""
+        return np.round(primal_value(self), decimals)
+
+    def sort(self, axis=-1, kind=None, order=None):
+        raise TypeError("x.sort() sorts in place, which a traced array cannot do; use "
+                        "anp.sort(x) (differentiable) instead")
+
+    def item(self, *args):
+        raise _drop_error("item()")
+
+    def tolist(self):
+        raise _drop_error("tolist()")
+
     # -- plain numpy functions called on tracers --------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__

@@ -519,6 +519,55 @@ def test_tracer_array_methods(rng):
     np.testing.assert_allclose(g, expected)
     np.testing.assert_allclose(ad.jacfwd(f)(x), expected)
 
+TRACER_METHODS = {  # method call on a traced array -> the same call on a numpy array
+    "swapaxes": lambda a: a.swapaxes(0, 2),
+    "diagonal": lambda a: a.diagonal(1, 1, 2),
+    "trace": lambda a: a.trace(0, 0, 2),
+    "repeat": lambda a: a.repeat(2, axis=1),
+    "take": lambda a: a.take([0, 2], axis=2),
+    "cumprod": lambda a: a.cumprod(axis=1),
+    "copy": lambda a: a.copy(),
+    "conj": lambda a: a.conj(),
+    "real": lambda a: a.real,
+    "mT": lambda a: a.mT,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRACER_METHODS))
+def test_more_tracer_array_methods_match_numpy_and_differentiate(name, rng):
+    call = TRACER_METHODS[name]
+    a = rng.standard_normal((2, 3, 3))
+    np.testing.assert_allclose(ad.jvp(call, (a,), (a,))[0], call(a))
+    ad.check_grads(call, (a,), order=2)
+
+
+def test_integer_valued_tracer_methods_act_on_values(rng):
+    a = rng.standard_normal((2, 3))
+    seen = {}
+
+    def f(a):
+        seen.update(argmax=a.argmax(axis=1), argmin=a.argmin(), argsort=a.argsort(),
+                    nonzero=a.nonzero(), any=a.any(), all=(a > -10).all(), round=a.round(1),
+                    imag=a.imag)
+        return anp.sum(a)
+    ad.grad(f)(a)
+    np.testing.assert_array_equal(seen["argmax"], a.argmax(axis=1))
+    assert seen["argmin"] == a.argmin() and seen["any"] and seen["all"]
+    np.testing.assert_array_equal(seen["argsort"], a.argsort())
+    np.testing.assert_array_equal(seen["round"], a.round(1))
+    for ours, theirs in zip(seen["nonzero"], a.nonzero()):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda a: a.sort(), r"x\.sort\(\) sorts in place"),
+    (lambda a: a.item(), r"item\(\) on a traced array would drop its derivative"),
+    (lambda a: a.tolist(), r"tolist\(\) on a traced array would drop its derivative")])
+def test_tracer_methods_that_would_drop_the_derivative_raise(call, match):
+    with pytest.raises(TypeError, match=match):
+        ad.grad(lambda a: (call(a), anp.sum(a))[1])(np.ones(3))
+
+
 
 def test_numpy_ufuncs_on_tracers_dispatch_to_the_registry(rng):
     x = rng.standard_normal(3)

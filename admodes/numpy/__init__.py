@@ -25,7 +25,7 @@ _DIFFERENTIABLE = populate(globals(), "numpy")
 # values of their inputs (unique, the set functions, bincount's weights, histogram) are
 # registry entries instead (admodes/ops/discrete.py).
 _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "eye",
-              "identity", "arange", "linspace", "logspace", "meshgrid", "tri", "pi", "e", "inf",
+              "identity", "arange", "logspace", "meshgrid", "tri", "pi", "e", "inf",
               "nan", "newaxis", "float16", "float32", "float64", "int32", "int64", "bool_",
               "random", "shape", "ndim", "size", "allclose", "isclose", "isfinite", "isnan",
               "isinf", "floor", "ceil", "rint", "trunc", "round", "argmax", "argmin",

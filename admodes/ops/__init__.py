@@ -4,6 +4,7 @@ it is the only place registration is triggered."""
 from admodes.ops import (  # noqa: F401
     arrangement,
     array_api,
+    creation,
     decompositions,
     discrete,
     editing,

@@ -500,6 +500,25 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return getitem(moved, (Ellipsis, i, i + offset))
 
 
+@defcomposite("trace", domain=_cases(((3, 3), (), {}), ((2, 4), (), {"offset": 1}),
+                                     ((2, 3, 3), (), {"axis1": 1, "axis2": 2}),
+                                     ((3, 2, 4), (), {"offset": -1, "axis1": 2, "axis2": 0})),
+              doc="trace(a, offset=0, axis1=0, axis2=1) = Σ_i a[..., i, i + offset] over the "
+                  "(axis1, axis2) planes, as numpy: the sum of diagonal(a, offset, axis1, axis2) "
+                  "over its last axis; linear, ā = ȳ on the diagonals")
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    if out is not None:
+        raise TypeError("trace(): out= is not supported (traced arrays are immutable); use the "
+                        "returned array")
+    d = diagonal(a, offset, axis1, axis2)
+    if dtype is not None:
+        if np.dtype(dtype).kind not in "f":
+            raise TypeError(f"trace(): dtype={np.dtype(dtype)} is not a floating dtype; the "
+                            f"derivative of an integer sum is not defined")
+        d = cast(d, dtype=np.dtype(dtype)) if isinstance(d, Tracer) else d.astype(dtype)
+    return sum_(d, axis=-1)
+
+
 @defcomposite("diagflat", domain=_cases(((3,), (), {}), ((2, 2), (1,), {}),
                                         ((3,), (), {"k": -2})),
               doc="diagflat(v, k=0) = diag(ravel(v), k): the flattened v on diagonal k of a "

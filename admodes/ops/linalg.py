@@ -1,5 +1,5 @@
 """Linear algebra: matmul and numpy.linalg's solve, inv, det, slogdet, cholesky, eigh, eigvalsh,
-norm; with dot, outer, trace, diag, tensordot, kron, inner, vdot, cross, linalg.matrix_power and
+norm; with dot, outer, diag, tensordot, kron, inner, vdot, cross, linalg.matrix_power and
 linalg.multi_dot as composites (qr, svd, pinv, lstsq: :mod:`admodes.ops.decompositions`).
 
 Matrix-calculus rules from Giles, "An extended collection of matrix derivative results for
@@ -518,7 +518,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
                      f"np.inf or p > 0")
 
 
-# -- composites: dot, outer, trace, diag ----------------------------------------------------------
+# -- composites: dot, outer, diag ----------------------------------------------------------
 
 def _pair_domain(pairs):
     def domain(rng, dtype):
@@ -665,16 +665,6 @@ def cross(a, b):
 def _diagonal_positions(rows, cols, offset):
     i = np.arange(max(0, -offset), min(rows, cols - offset))
     return i * cols + i + offset
-
-
-@defcomposite("trace", domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), st) for s, st in
-                                                  [((3, 3), {}), ((2, 4), {"offset": 1})]],
-              doc="trace(A, offset) = Σ_i A[i, i + offset] (a take on the flattened matrix)")
-def trace(a, offset=0):
-    if ndim_of(a) != 2:
-        raise ValueError(f"trace: admodes supports 2-d matrices, got shape {shape_of(a)}")
-    rows, cols = shape_of(a)
-    return sum_(take(reshape(a, (-1,)), _diagonal_positions(rows, cols, offset), axis=0))
 
 
 @defcomposite("diag", domain=lambda rng, dtype: [((dom.real(rng, s, dtype),), st) for s, st in
