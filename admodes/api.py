@@ -147,10 +147,8 @@ def _dynamic(args, argnums, fname, allow_int=False):
     def where(j):
         return lambda: (f"{fname}: argument {argnums[0] if len(argnums) == 1 else argnums}"
                         f"{' leaf ' + str(j) if several else ''}")
-    if allow_int:
-        leaves = [_IntegerInput(np.asarray(x)) if _is_integer(x) else x for x in leaves]
-    leaves = [x if isinstance(x, _IntegerInput) else _as_input(x, where(j))
-              for j, x in enumerate(leaves)]
+    leaves = [_IntegerInput(np.asarray(x)) if allow_int and _is_integer(x)
+              else _as_input(x, where(j)) for j, x in enumerate(leaves)]
 
     def rebuild(new_leaves):
         new = list(args)

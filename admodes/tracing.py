@@ -132,13 +132,16 @@ _VALUE_FUNCTIONS = frozenset({
 
 
 def _plain(x):
-    """``x`` with its tracers, also those inside (nested) lists and tuples, replaced by their
-    plain values (``lexsort((a, b))``, ``ravel_multi_index((i, j), dims)``)."""
+    """``x`` with its tracers, also those inside (nested) lists, tuples and dicts (keyword
+    arguments), replaced by their plain values (``lexsort((a, b))``,
+    ``ravel_multi_index((i, j), dims)``)."""
     if isinstance(x, Tracer):
         return primal_value(x)
     if isinstance(x, (list, tuple)):
         plain = [_plain(item) for item in x]
         return plain if isinstance(x, list) else tuple(plain)
+    if isinstance(x, dict):
+        return {key: _plain(value) for key, value in x.items()}
     return x
 
 
@@ -164,7 +167,7 @@ def _on_values(func, args, kwargs):
                      else None)
     if isinstance(out, Tracer):
         raise _immutable_error(f"numpy.{func.__name__} with a traced out")
-    return func(*_plain(args), **{key: _plain(value) for key, value in kwargs.items()})
+    return func(*_plain(args), **_plain(kwargs))
 
 
 def _drop_error(what):
@@ -413,8 +416,7 @@ class Tracer:
                 raise _immutable_error(f"numpy.{name} with a traced out")
             if method == "at" and isinstance(inputs[0], Tracer):
                 raise _immutable_error(f"numpy.{name}.at on a traced array")
-            return getattr(ufunc, method)(*_plain(inputs),
-                                          **{key: _plain(v) for key, v in kwargs.items()})
+            return getattr(ufunc, method)(*_plain(inputs), **_plain(kwargs))
         if method == "__call__" and not kwargs:
             entry = self._ops.get(_UFUNC_ALIASES.get(name, name))
             if entry is not None and entry.namespace == "numpy":

@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.registry import _REGISTRY as _R
+from admodes.tracing import Tracer
 
 __all__ = [
     "align",
+    "as_array",
     "batch_axes",
     "expand_reduced",
     "normalize_axes",
@@ -19,6 +21,11 @@ __all__ = [
     "swap_last",
     "unbroadcast",
 ]
+
+
+def as_array(x):
+    """A tracer as it is, anything else as a numpy array."""
+    return x if isinstance(x, Tracer) else np.asarray(x)
 
 
 def unbroadcast(g, shape):

@@ -17,7 +17,7 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes, slice_along
-from admodes.ops.elementwise import add, cast, multiply, subtract, where
+from admodes.ops.elementwise import add, as_dtype, cast, multiply, subtract, where
 from admodes.ops.indexing import getitem, index_basic_transpose, take
 from admodes.ops.linalg import diag
 from admodes.ops.reductions import sum as sum_
@@ -515,7 +515,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         if np.dtype(dtype).kind not in "f":
             raise TypeError(f"trace(): dtype={np.dtype(dtype)} is not a floating dtype; the "
                             f"derivative of an integer sum is not defined")
-        d = cast(d, dtype=np.dtype(dtype)) if isinstance(d, Tracer) else d.astype(dtype)
+        d = as_dtype(d, np.dtype(dtype))
     return sum_(d, axis=-1)
 
 

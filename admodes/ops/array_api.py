@@ -25,7 +25,7 @@ import numbers
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops._helpers import normalize_axes, slice_along
+from admodes.ops._helpers import as_array, normalize_axes, slice_along
 from admodes.ops.arrangement import diagonal as diagonal_
 from admodes.ops.decompositions import svdvals
 from admodes.ops.elementwise import abs as abs_
@@ -64,11 +64,6 @@ def _is_discrete(dtype, opname):
         raise TypeError(f"{opname}(): dtype={np.dtype(dtype)} is complex; admodes "
                         f"differentiates real-valued functions only (use a floating dtype)")
     return kind in "biu"
-
-
-def _as_array(x):
-    """A tracer as it is, anything else as a numpy array."""
-    return x if isinstance(x, Tracer) else np.asarray(x)
 
 
 def _at_least(x, ndim, opname, name="x"):
@@ -132,7 +127,7 @@ def true_divide(x1, x2, /):
 # -- matrix_transpose -----------------------------------------------------------------------------
 
 def _matrix_transpose(x, opname):
-    x = _as_array(x)
+    x = as_array(x)
     _at_least(x, 2, opname)
     n = ndim_of(x)
     return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
@@ -162,7 +157,7 @@ def _vecdot(x1, x2, axis, opname):
     each), the other axes broadcast, the two core sizes must be equal (no broadcasting);
     integer and bool operands give numpy's value (in their type, not sum's int64)."""
     require_real(opname, x1, x2)
-    x1, x2 = _as_array(x1), _as_array(x2)
+    x1, x2 = as_array(x1), as_array(x2)
     moved = []
     for i, x in enumerate((x1, x2)):
         if ndim_of(x) == 0:
@@ -205,7 +200,7 @@ def linalg_vecdot(x1, x2, /, *, axis=-1):
               doc="unstack(x, axis=0): the tuple of slices x[..., i, ...] along axis (each a "
                   "basic index; their cotangents are written into zeros)")
 def unstack(x, /, *, axis=0):
-    x = _as_array(x)
+    x = as_array(x)
     ndim = ndim_of(x)
     if ndim == 0:
         raise ValueError("unstack(): x is 0-d; it must have at least one axis")
@@ -219,7 +214,7 @@ def _cumulative(x, axis, dtype, include_initial, numpy_function, scan, identity,
     """numpy's _cumulative_func: x at least 1-d, axis required beyond 1-d, the scan in
     ``dtype``, and with ``include_initial`` the identity prepended along axis. Integer or
     bool results (from ``dtype``, or from such an ``x``) are numpy's, without derivative."""
-    x = _as_array(x)
+    x = as_array(x)
     require_real(opname, x)
     if _is_discrete(dtype if dtype is not None else x.dtype, opname):
         return numpy_function(primal_value(x), axis=axis, dtype=dtype,
@@ -284,7 +279,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
               doc="cross(x1, x2, axis=-1): the cross product of 3-vectors along axis "
                   "(broadcasting), c = (a₂b₃ − a₃b₂, a₃b₁ − a₁b₃, a₁b₂ − a₂b₁), bilinear")
 def cross(x1, x2, /, *, axis=-1):
-    x1, x2 = _as_array(x1), _as_array(x2)
+    x1, x2 = as_array(x1), as_array(x2)
     moved = []
     for i, x in enumerate((x1, x2)):
         _at_least(x, 1, "linalg.cross", f"operand {i}")
@@ -302,7 +297,7 @@ def cross(x1, x2, /, *, axis=-1):
               domain=_arrays((((3,), (2,)), {}), (((1,), (4,)), {})),
               doc="outer(x1, x2)_ij = x1_i x2_j of two 1-d arrays (a multiply), bilinear")
 def outer(x1, x2, /):
-    x1, x2 = _as_array(x1), _as_array(x2)
+    x1, x2 = as_array(x1), as_array(x2)
     if ndim_of(x1) != 1 or ndim_of(x2) != 1:
         raise ValueError(f"linalg.outer(): both operands must be 1-d, got shapes "
                          f"{shape_of(x1)} and {shape_of(x2)}; numpy.outer flattens them")
@@ -310,7 +305,7 @@ def outer(x1, x2, /):
 
 
 def _linalg_diagonal(x, offset, opname):
-    x = _as_array(x)
+    x = as_array(x)
     _at_least(x, 2, opname)
     if not isinstance(offset, numbers.Integral):
         raise TypeError(f"{opname}(): offset must be an int, got {offset!r}")

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops.elementwise import add, cast, divide, multiply, subtract
+from admodes.ops.elementwise import add, as_dtype, divide, multiply, subtract
 from admodes.ops.indexing import getitem
 from admodes.ops.shape import broadcast_to, concatenate, moveaxis, reshape
 from admodes.registry import defcomposite
@@ -26,13 +26,6 @@ def _linspace_domain(rng, dtype):
             ((r(3), r(), 4), {}), ((r(2, 1), r(3), 3), {"axis": -1}),
             ((r(2), r(2), 3), {"axis": 1, "retstep": True}), ((r(), r(), 1), {}),
             ((r(), r(), 2), {"retstep": True, "endpoint": False})]
-
-
-def _in(x, dtype):
-    """``x`` (traced or plain) in ``dtype``."""
-    if isinstance(x, Tracer):
-        return x if x.dtype == dtype else cast(x, dtype=dtype)
-    return np.asarray(x, dtype=dtype)
 
 
 @defcomposite("linspace", domain=_linspace_domain,
@@ -56,7 +49,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         raise TypeError(f"linspace(): dtype={np.dtype(dtype)} with a traced start or stop; an "
                         f"integer sequence has no derivative (use a floating dtype)")
     dt = np.result_type(primal_value(start), primal_value(stop), 1.0)
-    start, stop = _in(start, dt), _in(stop, dt)
+    start, stop = as_dtype(start, dt), as_dtype(stop, dt)
     delta = subtract(stop, start)
     y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * ndim_of(delta))
     div = (num - 1) if endpoint else num
@@ -76,5 +69,5 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
-        y = _in(y, np.dtype(dtype))
+        y = as_dtype(y, np.dtype(dtype))
     return (y, step) if retstep else y

@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops._helpers import normalize_axes
+from admodes.ops._helpers import as_array, normalize_axes
 from admodes.ops.arrangement import ravel, split, take_along_axis
 from admodes.ops.elementwise import as_dtype, multiply, sin, subtract
 from admodes.ops.indexing import getitem, take
@@ -36,16 +36,6 @@ from admodes.registry import defcomposite
 from admodes.tracing import Tracer, ndim_of, primal_value, shape_of, size_of
 
 _NUMPY_DOCS = ("NumPy reference, routines: https://numpy.org/doc/stable/reference/routines.html",)
-
-
-def _array(x):
-    """A tracer as it is, anything else as a numpy array."""
-    return x if isinstance(x, Tracer) else np.asarray(x)
-
-
-def _value(x):
-    """An index or condition argument: a traced one by its value (it is not differentiated)."""
-    return primal_value(x) if isinstance(x, Tracer) else x
 
 
 def _positions(x):
@@ -95,8 +85,8 @@ def _delete_domain(rng, dtype):
                   "slice, an int or boolean array) along axis (the flattened arr if None), as "
                   "numpy; a gather, x̄ = ȳ scattered back into zeros at the kept positions")
 def delete(arr, obj, axis=None):
-    arr = _array(arr)
-    return _gather(arr, np.delete(_positions(arr), _value(obj), axis=axis))
+    arr = as_array(arr)
+    return _gather(arr, np.delete(_positions(arr), primal_value(obj), axis=axis))
 
 
 def _insert_domain(rng, dtype):
@@ -113,9 +103,9 @@ def _insert_domain(rng, dtype):
                   "flattened arr if None); a gather from [ravel(arr), ravel(values)], linear in "
                   "both: ārr and v̄alues are ȳ at their positions (summed over broadcast copies)")
 def insert(arr, obj, values, axis=None):
-    arr, values = _array(arr), _array(values)
+    arr, values = as_array(arr), as_array(values)
     slots = size_of(arr) + _positions(values)
-    positions = np.insert(_positions(arr), _value(obj), slots, axis=axis)
+    positions = np.insert(_positions(arr), primal_value(obj), slots, axis=axis)
     dtype = np.result_type(primal_value(arr))
     source = [ravel(arr), ravel(_cast(values, dtype, "insert", "values"))]
     return _gather(concatenate(source, axis=0), positions)
@@ -132,7 +122,7 @@ def _resize_domain(rng, dtype):
                   "new_shape, as numpy (zeros if a is empty); a gather, ā = ȳ summed over the "
                   "copies of each entry")
 def resize(a, new_shape):
-    a = _array(a)
+    a = as_array(a)
     positions = np.resize(_positions(a), new_shape)  # numpy checks new_shape
     if size_of(a) == 0:
         return np.zeros(positions.shape, dtype=np.result_type(primal_value(a)))
@@ -185,7 +175,7 @@ def trim_zeros(filt, trim="fb", axis=None):
                   if a in axes else slice(None) for a in range(value.ndim))
     if value.ndim == 1 and not isinstance(filt, Tracer):
         return filt[index[0]]  # numpy slices the input itself: a list stays a list
-    return getitem(_array(filt), index)
+    return getitem(as_array(filt), index)
 
 
 # -- selecting by condition or index ------------------------------------------------------------
@@ -204,8 +194,8 @@ def _compress_domain(rng, dtype):
                   "condition truncates); a gather, the condition is not differentiated")
 def compress(condition, a, axis=None, out=None):
     _no_out(out, "compress")
-    a = _array(a)
-    return _gather(a, np.compress(_value(condition), _positions(a), axis=axis))
+    a = as_array(a)
+    return _gather(a, np.compress(primal_value(condition), _positions(a), axis=axis))
 
 
 def _extract_domain(rng, dtype):
@@ -220,8 +210,8 @@ def _extract_domain(rng, dtype):
                   "the entries of arr where condition is nonzero, flattened; a gather, the "
                   "condition is not differentiated")
 def extract(condition, arr):
-    arr = _array(arr)
-    return _gather(arr, np.extract(_value(condition), _positions(arr)))
+    arr = as_array(arr)
+    return _gather(arr, np.extract(primal_value(condition), _positions(arr)))
 
 
 def _choose_domain(rng, dtype):
@@ -250,12 +240,12 @@ def _choice_value(choice):
 def choose(a, choices, out=None, mode="raise"):
     _no_out(out, "choose")
     if isinstance(choices, (Tracer, np.ndarray)):  # numpy's sequence of choices: its first axis
-        return _gather(choices, np.choose(_value(a), _positions(choices), mode=mode))
+        return _gather(choices, np.choose(primal_value(a), _positions(choices), mode=mode))
     dtype = np.result_type(*(_choice_value(c) for c in choices))
-    choices = [_array(c) for c in choices]
+    choices = [as_array(c) for c in choices]
     offsets = np.cumsum([0] + [size_of(c) for c in choices])
     grids = [offset + _positions(c) for offset, c in zip(offsets, choices)]
-    positions = np.choose(_value(a), grids, mode=mode)  # numpy's checks and broadcasting
+    positions = np.choose(primal_value(a), grids, mode=mode)  # numpy's checks and broadcasting
     return _gather(concatenate([ravel(as_dtype(c, dtype)) for c in choices], axis=0), positions)
 
 
@@ -273,9 +263,9 @@ def _conditions(condlist, x_ndim, funclist):
     """numpy's piecewise conditions: a bool array (n, ...) of one condition per function,
     with the 'otherwise' condition appended when there is one function more."""
     if isinstance(condlist, (list, tuple)):
-        condlist = [_value(c) for c in condlist]
+        condlist = [primal_value(c) for c in condlist]
     else:
-        condlist = _value(condlist)
+        condlist = primal_value(condlist)
     # numpy's (undocumented) rule: a single condition is promoted to a list of one
     if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray))
                                  and x_ndim != 0):
@@ -310,7 +300,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
         if selected.size == 0:
             continue
         piece = func(take(flat, selected, axis=0), *args, **kw) if callable(func) else func
-        piece = _cast(_array(piece), dtype, "piecewise", f"the value of {func!r}")
+        piece = _cast(as_array(piece), dtype, "piecewise", f"the value of {func!r}")
         pieces.append(broadcast_to(piece, selected.shape))
         source[selected] = start + np.arange(selected.size)
         start += selected.size
@@ -350,11 +340,11 @@ def _indices_of(value, target, axis):
                   "partition and argpartition may arrange the other entries differently (their "
                   "SIMD selections); the derivative permutes the tangent the same way")
 def partition(a, kth, axis=-1, kind="introselect", order=None):
-    a = _array(a)
+    a = as_array(a)
     if axis is None:
         a, axis = ravel(a), -1
     value = np.asarray(primal_value(a))
-    target = np.partition(value, _value(kth), axis=axis, kind=kind, order=order)
+    target = np.partition(value, primal_value(kth), axis=axis, kind=kind, order=order)
     return take_along_axis(a, _indices_of(value, target, axis), axis)
 
 
@@ -407,7 +397,7 @@ def _rollaxis_domain(rng, dtype):
               doc="rollaxis(a, axis, start=0): axis moved to lie before position start (start "
                   "in [−ndim, ndim]), as numpy; a transpose (a itself when nothing moves)")
 def rollaxis(a, axis, start=0):
-    a = _array(a)
+    a = as_array(a)
     n = ndim_of(a)
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"rollaxis(): axis must be an int, got {axis!r}")

@@ -518,7 +518,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
                      f"np.inf or p > 0")
 
 
-# -- composites: dot, outer, diag ----------------------------------------------------------
+# -- composites: dot, outer, diag ----------------------------------------------------------------
 
 def _pair_domain(pairs):
     def domain(rng, dtype):

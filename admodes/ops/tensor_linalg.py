@@ -26,7 +26,8 @@ import numbers
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops.array_api import _as_array, _inexact, _is_matrix_ord, matrix_norm
+from admodes.ops._helpers import as_array
+from admodes.ops.array_api import _inexact, _is_matrix_ord, matrix_norm
 from admodes.ops.decompositions import _SVD_REFS, svdvals
 from admodes.ops.elementwise import as_dtype, divide, multiply, require_real, where
 from admodes.ops.indexing import getitem
@@ -189,7 +190,7 @@ def _tensorsolve_domain(rng, dtype):
                   "= a reshaped to (prod(b.shape), prod(x.shape)), square; ẋ = A⁻¹(ḃ − Ȧx), "
                   "b̄ = A⁻ᵀx̄, Ā = −b̄xᵀ")
 def tensorsolve(a, b, axes=None):
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     if axes is not None:
         a = _moved_to_end(a, tuple(axes))
     shape = shape_of(a)
@@ -216,7 +217,7 @@ def _tensorinv_domain(rng, dtype):
                   "square, reshaped to a.shape[ind:] + a.shape[:ind]; Ẏ = −Y Ȧ Y, "
                   "Ā = −Yᵀ Ȳ Yᵀ (in the matrix shapes)")
 def tensorinv(a, ind=2):
-    a = _as_array(a)
+    a = as_array(a)
     if not isinstance(ind, numbers.Integral) or ind <= 0:
         raise ValueError(f"linalg.tensorinv(): ind must be a positive int, got {ind!r}")
     shape = shape_of(a)
