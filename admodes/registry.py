@@ -31,7 +31,7 @@ from admodes.tracing import Tracer, bind
 
 __all__ = ["Composite", "Op", "defcomposite", "defop", "entries", "lookup", "on_declare", "ops"]
 
-_NAMESPACES = ("numpy", "numpy.linalg", "nn", "internal")
+_NAMESPACES = ("numpy", "numpy.linalg", "nn", "scipy.special", "internal")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -60,6 +60,12 @@ class Op:
         For ops whose public signature is not "arrays, then static arguments":
         ``parse(*args, **kwargs) -> (arrays, static)`` (``concatenate(arrays, axis)``,
         ``einsum(subscripts, *operands)``).
+    numpy_signature : callable or None
+        The public function with numpy's full signature, for the calls the static arguments
+        do not cover: a keyword the op lacks, or a positional argument past the first static
+        one (``sum(x, 0, float32)``: numpy's ``dtype=``, ``out=``, ``initial=``, ``where=``).
+        It is written with registry ops; calls the op covers never reach it (no cost on the
+        hot path).
     static : dict
         Static (non-differentiable) keyword arguments and their defaults (``axis``, ``shape``).
     nondiff_argnums : tuple of int
@@ -85,7 +91,8 @@ class Op:
         Unsaved array inputs reach ``vjp`` as :class:`~admodes.tracing.ShapeDtype`
         placeholders (shape and dtype only), an unsaved output as ``None``.
     namespace : str
-        ``"numpy"``, ``"numpy.linalg"``, ``"nn"`` or ``"internal"`` (not exposed).
+        ``"numpy"``, ``"numpy.linalg"``, ``"nn"``, ``"scipy.special"`` or ``"internal"`` (not
+        exposed).
     refs : tuple of str
         References for the rules.
     plain_jvp, plain_vjp : callable
@@ -105,6 +112,7 @@ class Op:
     domain: Callable
     nargs: int = 1
     parse: Callable | None = None
+    numpy_signature: Callable | None = None
     static: dict = dataclasses.field(default_factory=dict)
     nondiff_argnums: tuple = ()
     kinks: str | None = None
@@ -154,6 +162,8 @@ class Op:
             args, static = tuple(arrays), self.bind_static((), static)
         elif len(args) >= self.nargs:
             args, rest = args[:self.nargs], args[self.nargs:]
+            if not self.covers(rest, kwargs):
+                return self._call_numpy_signature(args + rest, kwargs)
             static = self.bind_static(rest, kwargs)
         else:
             raise TypeError(f"{self.name}() takes {self.nargs} array argument(s), got {len(args)}")
@@ -170,19 +180,32 @@ class Op:
             return top.process(self, args, static)
         return bind(self, args, static)  # raises the leaked-tracer error
 
+    def covers(self, positional, keywords) -> bool:
+        """True if the static arguments take these extra arguments (the op itself serves the
+        call), False if its ``numpy_signature`` does."""
+        return self.numpy_signature is None or (
+            len(positional) <= 1 and keywords.keys() <= self.static.keys())
+
     def _parse(self, args, kwargs):
-        """``parse(*args, **kwargs)``; a call that does not fit its signature is reported with
-        the op's name and the signature (not the private parse function's name)."""
+        """``parse(*args, **kwargs)``, errors in the op's words (:meth:`_in_own_words`)."""
+        return self._in_own_words(self.parse, args, kwargs)
+
+    def _call_numpy_signature(self, args, kwargs):
+        return self._in_own_words(self.numpy_signature, args, kwargs)
+
+    def _in_own_words(self, function, args, kwargs):
+        """``function(*args, **kwargs)``; a call that does not fit its signature is reported
+        with the op's name and the signature (not the private function's name)."""
         try:
-            return self.parse(*args, **kwargs)
+            return function(*args, **kwargs)
         except TypeError:
-            signature = inspect.signature(self.parse)
+            signature = inspect.signature(function)
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as err:
                 raise TypeError(f"{self.name}(): {err}; the signature is "
                                 f"{self.short_name}{signature}") from None
-            raise  # raised by parse itself: its own message
+            raise  # raised by the function itself: its own message
 
     def bind_static(self, positional, keywords) -> dict:
         """Complete the static arguments from positional extras, keywords and defaults."""

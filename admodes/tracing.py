@@ -127,8 +127,32 @@ _VALUE_FUNCTIONS = frozenset({
     "isclose", "allclose", "array_equal", "round", "around", "result_type", "all", "any",
     "isreal", "iscomplex", "array_equiv", "argwhere", "flatnonzero", "searchsorted",
     "digitize", "isin", "nanargmax", "nanargmin", "argpartition", "lexsort", "fix", "angle",
-    "unravel_index", "ravel_multi_index", "matrix_rank",
+    "unravel_index", "ravel_multi_index", "matrix_rank", "tril_indices_from",
+    "triu_indices_from", "diag_indices_from",
 })
+
+
+@functools.cache
+def _scipy_special_ufuncs() -> dict:
+    """scipy.special's ufuncs with an admodes entry (``scipy.special.erf`` -> ``special.erf``),
+    by identity: ``scipy.special.erf(x)`` on a traced ``x`` is admodes' erf. Read once, after
+    the registry is filled (the first traced ufunc call)."""
+    import scipy.special
+
+    table = {}
+    for entry in Tracer._ops.values():
+        if entry.namespace == "scipy.special":
+            function = getattr(scipy.special, entry.short_name, None)
+            if isinstance(function, np.ufunc):
+                table[function] = entry
+    return table
+
+
+def _ufunc_module(ufunc) -> str:
+    """Where a ufunc that is not numpy's comes from, for messages: scipy.special's by name."""
+    import scipy.special
+
+    return "scipy.special" if getattr(scipy.special, ufunc.__name__, None) is ufunc else "numpy"
 
 
 def _plain(x):
@@ -301,29 +325,31 @@ class Tracer:
 
     flatten = ravel
 
-    def sum(self, axis=None, keepdims=False):
-        return self._ops["sum"](self, axis=axis, keepdims=keepdims)
+    # The reductions take numpy's full method signatures (dtype=, out=, keepdims=, initial=,
+    # where=, ddof=, ...); axis goes first and positionally, which keeps the ops' fast path.
+    def sum(self, axis=None, *args, **kwargs):
+        return self._ops["sum"](self, axis, *args, **kwargs)
 
-    def mean(self, axis=None, keepdims=False):
-        return self._ops["mean"](self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, *args, **kwargs):
+        return self._ops["mean"](self, axis, *args, **kwargs)
 
-    def prod(self, axis=None, keepdims=False):
-        return self._ops["prod"](self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, *args, **kwargs):
+        return self._ops["prod"](self, axis, *args, **kwargs)
 
-    def max(self, axis=None, keepdims=False):
-        return self._ops["max"](self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, *args, **kwargs):
+        return self._ops["max"](self, axis, *args, **kwargs)
 
-    def min(self, axis=None, keepdims=False):
-        return self._ops["min"](self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, *args, **kwargs):
+        return self._ops["min"](self, axis, *args, **kwargs)
 
-    def var(self, axis=None, ddof=0, keepdims=False):
-        return self._ops["var"](self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, *args, **kwargs):
+        return self._ops["var"](self, axis, *args, **kwargs)
 
-    def std(self, axis=None, ddof=0, keepdims=False):
-        return self._ops["std"](self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, *args, **kwargs):
+        return self._ops["std"](self, axis, *args, **kwargs)
 
-    def cumsum(self, axis=None):
-        return self._ops["cumsum"](self, axis=axis)
+    def cumsum(self, axis=None, *args, **kwargs):
+        return self._ops["cumsum"](self, axis, *args, **kwargs)
 
     def dot(self, other):
         return self._ops["dot"](self, other)
@@ -337,8 +363,8 @@ class Tracer:
     def astype(self, dtype, copy=True):
         return self._ops["astype"](self, dtype, copy=copy)
 
-    def cumprod(self, axis=None):
-        return self._ops["cumprod"](self, axis=axis)
+    def cumprod(self, axis=None, *args, **kwargs):
+        return self._ops["cumprod"](self, axis, *args, **kwargs)
 
     def swapaxes(self, axis1, axis2):
         return self._ops["swapaxes"](self, axis1, axis2)
@@ -388,11 +414,11 @@ class Tracer:
     def nonzero(self):
         return np.nonzero(primal_value(self))
 
-    def any(self, axis=None, keepdims=False):
-        return np.any(primal_value(self), axis=axis, keepdims=keepdims)
+    def any(self, *args, **kwargs):
+        return np.any(primal_value(self), *args, **kwargs)
 
-    def all(self, axis=None, keepdims=False):
-        return np.all(primal_value(self), axis=axis, keepdims=keepdims)
+    def all(self, *args, **kwargs):
+        return np.all(primal_value(self), *args, **kwargs)
 
     def round(self, decimals=0):
         """numpy's rounding of the value: piecewise constant, as ``admodes.numpy.round``."""
@@ -417,15 +443,20 @@ class Tracer:
             if method == "at" and isinstance(inputs[0], Tracer):
                 raise _immutable_error(f"numpy.{name}.at on a traced array")
             return getattr(ufunc, method)(*_plain(inputs), **_plain(kwargs))
+        scipy_entry = _scipy_special_ufuncs().get(ufunc)
         if method == "__call__" and not kwargs:
             entry = self._ops.get(_UFUNC_ALIASES.get(name, name))
             if entry is not None and entry.namespace == "numpy":
                 return entry(*inputs)
+            if scipy_entry is not None:
+                return scipy_entry(*inputs)
+        module = "numpy" if getattr(np, name, None) is ufunc else _ufunc_module(ufunc)
         raise TypeError(
-            f"numpy.{name}{'' if method == '__call__' else '.' + method}"
+            f"{module}.{name}{'' if method == '__call__' else '.' + method}"
             f"{' with ' + ', '.join(kwargs) if kwargs else ''} has no differentiation rule in "
             f"admodes; calling it on a traced array would drop the derivative. "
-            f"Supported functions are listed in admodes.numpy.__all__.")
+            f"Supported functions are listed in admodes.numpy.__all__ and "
+            f"admodes.scipy.special.__all__.")
 
     def __array_function__(self, func, types, args, kwargs):
         if func.__name__ in _VALUE_FUNCTIONS:

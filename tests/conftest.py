@@ -1,4 +1,4 @@
-"""Shared test configuration: seeds and hypothesis profiles.
+"""Shared test configuration: seeds, hypothesis profiles and the JAX peer fixture.
 
 Every random input in the test suite comes from a seeded generator, so a failure reproduces
 exactly. Hypothesis runs the ``"ci"`` profile (fewer examples, derandomized, no deadline) when
@@ -31,3 +31,15 @@ def seed() -> int:
 def rng(seed) -> np.random.Generator:
     """A fresh generator with the fixed seed: each test sees the same random stream."""
     return np.random.default_rng(seed)
+
+
+@pytest.fixture
+def jax_x64():
+    """JAX (skipped where it is not installed) in float64 for the test, as it was after."""
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", previous)

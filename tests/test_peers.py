@@ -3,7 +3,7 @@
 The peers are optional (``pip install admodes[peers]`` for autograd and JAX,
 ``admodes[peers-torch]`` for PyTorch); each is imported with ``pytest.importorskip`` and none is
 a runtime dependency of admodes. With JAX, every public registry entry (but pooling) is also
-compared with its jax.numpy / jax.nn counterpart on its first domain case.
+compared with its jax.numpy / jax.nn / jax.scipy.special counterpart on its first domain case.
 """
 
 import inspect
@@ -126,17 +126,6 @@ def test_gradient_against_hips_autograd(rng):
 
 # -- JAX ------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def jax_x64():
-    jax = pytest.importorskip("jax")
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield jax
-    finally:
-        jax.config.update("jax_enable_x64", previous)
-
-
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_against_jax(workload, rng, jax_x64):
     jax = jax_x64
@@ -214,7 +203,9 @@ def test_against_pytorch(workload, rng):
 
 # -- every registry entry against its JAX counterpart ----------------------------------------------
 
-_JAX_NN = ("sigmoid", "relu", "softplus", "logsumexp", "log_softmax", "softmax")
+_JAX_NN = ("sigmoid", "relu", "softplus", "logsumexp", "log_softmax", "softmax", "gelu", "silu",
+           "swish", "elu", "celu", "selu", "leaky_relu", "relu6", "hard_tanh", "hard_sigmoid",
+           "hard_silu", "hard_swish", "log_sigmoid", "soft_sign", "sparse_plus", "standardize")
 _JAX_KEYWORDS = {"a_min": "min", "a_max": "max"}  # numpy's old names of clip's bounds
 #: jnp's set functions take the output size as a static argument; without it they read their
 #: input's value (jax.core.concrete_or_error) and return a zero derivative
@@ -227,6 +218,8 @@ _PUBLIC_ENTRIES = [e for e in registry.entries() if e.namespace != "internal"
 def _jax_function(jax, entry):
     if entry.namespace == "nn":
         return getattr(jax.nn, entry.short_name)
+    if entry.namespace == "scipy.special":
+        return getattr(jax.scipy.special, entry.short_name)
     module = jax.numpy.linalg if entry.namespace == "numpy.linalg" else jax.numpy
     return getattr(module, entry.short_name)
 
@@ -234,7 +227,7 @@ def _jax_function(jax, entry):
 @pytest.mark.parametrize("entry", _PUBLIC_ENTRIES, ids=lambda e: e.name)
 def test_entry_jacobian_against_jax(entry, jax_x64):
     """The first domain case of every public entry: admodes' jacrev and jacfwd equal JAX's
-    jacrev (eager) of the same jax.numpy / jax.nn function."""
+    jacrev (eager) of the same jax.numpy / jax.nn / jax.scipy.special function."""
     jax = jax_x64
     assert entry.short_name in _JAX_NN or entry.namespace != "nn"
     case = Case(entry, *entry.domain(np.random.default_rng(7), np.float64)[0])

@@ -25,12 +25,14 @@ _DIFFERENTIABLE = populate(globals(), "numpy")
 # values of their inputs (unique, the set functions, bincount's weights, histogram) are
 # registry entries instead (admodes/ops/discrete.py).
 _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "eye",
-              "identity", "arange", "logspace", "meshgrid", "tri", "pi", "e", "inf",
+              "identity", "arange", "tri", "pi", "e", "inf",
               "nan", "newaxis", "float16", "float32", "float64", "int32", "int64", "bool_",
               "random", "shape", "ndim", "size", "allclose", "isclose", "isfinite", "isnan",
               "isinf", "floor", "ceil", "rint", "trunc", "round", "argmax", "argmin",
               "argsort", "nonzero", "count_nonzero", "empty_like", "indices", "ix_",
-              "broadcast_shapes", "unravel_index", "ravel_multi_index",
+              "broadcast_shapes", "unravel_index", "ravel_multi_index", "tril_indices",
+              "triu_indices", "diag_indices", "mask_indices", "tril_indices_from",
+              "triu_indices_from", "diag_indices_from",
               # logic and comparisons
               "all", "any", "equal", "not_equal", "greater", "greater_equal", "less",
               "less_equal", "logical_and", "logical_or", "logical_not", "logical_xor",

@@ -18,16 +18,20 @@ def populate(namespace: dict, name: str) -> list[str]:
     return sorted(names)
 
 
-def missing_attribute(module_name: str, numpy_module, attr: str):
-    """The error for a name without a rule: say whether numpy has it."""
+def missing_attribute(module_name: str, reference_module, attr: str):
+    """The error for a name without a rule: say whether the module admodes mirrors has it
+    (numpy's modules are called "numpy", others by their name, e.g. "scipy.special")."""
     if attr.startswith("__"):
         return AttributeError(f"module {module_name!r} has no attribute {attr!r}")
-    if hasattr(numpy_module, attr):
+    library = reference_module.__name__
+    if library.split(".")[0] == "numpy":
+        library = "numpy"
+    if hasattr(reference_module, attr):
         return AttributeError(
-            f"{module_name}.{attr} is not available: numpy's {attr} has no differentiation rule "
-            f"in admodes. Use plain numpy for values that are not differentiated, or open an "
-            f"issue asking for the op.")
-    return AttributeError(f"module {module_name!r} has no attribute {attr!r} (nor has numpy)")
+            f"{module_name}.{attr} is not available: {library}'s {attr} has no differentiation "
+            f"rule in admodes. Use plain {library} for values that are not differentiated, or "
+            f"open an issue asking for the op.")
+    return AttributeError(f"module {module_name!r} has no attribute {attr!r} (nor has {library})")
 
 
 def array(obj, dtype=None):

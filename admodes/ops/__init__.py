@@ -2,6 +2,7 @@
 it is the only place registration is triggered."""
 
 from admodes.ops import (  # noqa: F401
+    activations,
     arrangement,
     array_api,
     creation,
@@ -16,9 +17,11 @@ from admodes.ops import (  # noqa: F401
     linalg,
     nn,
     numerics,
+    polynomials,
     pooling,
     reductions,
     shape,
+    special,
     statistics,
     tensor_linalg,
 )

@@ -17,6 +17,7 @@ __all__ = [
     "batch_axes",
     "expand_reduced",
     "normalize_axes",
+    "require_concrete",
     "slice_along",
     "swap_last",
     "unbroadcast",
@@ -26,6 +27,14 @@ __all__ = [
 def as_array(x):
     """A tracer as it is, anything else as a numpy array."""
     return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+def require_concrete(opname, **values):
+    """A TypeError for a traced argument that the result is not differentiable in."""
+    for name, value in values.items():
+        if isinstance(value, Tracer):
+            raise TypeError(f"{opname}(): {name} must be a concrete number, not a traced "
+                            f"array (the result is not differentiable in it)")
 
 
 def unbroadcast(g, shape):

@@ -17,7 +17,8 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes, slice_along
-from admodes.ops.elementwise import add, as_dtype, cast, multiply, subtract, where
+from admodes.ops._numpy_keywords import reject_out
+from admodes.ops.elementwise import add, cast, multiply, subtract, where
 from admodes.ops.indexing import getitem, index_basic_transpose, take
 from admodes.ops.linalg import diag
 from admodes.ops.reductions import sum as sum_
@@ -463,17 +464,37 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return multiply(sum_(multiply(mids, widths), axis=axis), 0.5)
 
 
+_PAD_GATHERS = ("edge", "reflect", "symmetric", "wrap")
+
+
 @defcomposite("pad", domain=_cases(((3,), (1,), {}), ((2, 3), (((1, 0), (2, 1)),),
-                                                        {"constant_values": 1.5})),
+                                                        {"constant_values": 1.5}),
+                                   ((4,), (2,), {"mode": "edge"}),
+                                   ((2, 3), (((1, 2), (3, 1)),), {"mode": "reflect"}),
+                                   ((3, 2), ((2, 5),), {"mode": "symmetric"}),
+                                   ((2, 3), (((0, 3), (4, 2)),), {"mode": "wrap"})),
               doc="pad(x, pad_width, mode='constant', constant_values=0): x placed in a larger "
-                  "array of the constant (the transpose of slicing, plus the constant border)")
-def pad(x, pad_width, mode="constant", constant_values=0.0):
-    if mode != "constant":
-        raise ValueError(f"pad(): admodes supports mode='constant' only, got {mode!r}")
+                  "array of the constant (the transpose of slicing, plus the constant border); "
+                  "modes 'edge', 'reflect', 'symmetric', 'wrap' gather x along each axis by "
+                  "numpy's own index pattern (np.pad of arange(n)), so x̄ scatter-adds the "
+                  "cotangents of the copies")
+def pad(x, pad_width, mode="constant", constant_values=0.0, reflect_type="even"):
     shape = shape_of(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
     if np.any(widths < 0):
         raise ValueError(f"pad(): pad widths must be non-negative, got {pad_width!r}")
+    if mode in _PAD_GATHERS:
+        if reflect_type != "even":
+            raise ValueError(f"pad(): admodes supports reflect_type='even' only, got "
+                             f"{reflect_type!r}")
+        for axis, (lo, hi) in enumerate(widths):
+            if lo or hi:
+                index = np.pad(np.arange(shape[axis]), (int(lo), int(hi)), mode=mode)
+                x = take(x, index, axis=axis)
+        return x
+    if mode != "constant":
+        raise ValueError(f"pad(): admodes supports the modes 'constant', "
+                         f"{', '.join(map(repr, _PAD_GATHERS))}; got {mode!r}")
     padded = tuple(int(n + lo + hi) for n, (lo, hi) in zip(shape, widths))
     index = tuple(slice(int(lo), int(lo) + n) for n, (lo, _) in zip(shape, widths))
     out = index_basic_transpose(x, index=index, shape=padded)
@@ -505,18 +526,14 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
                                      ((3, 2, 4), (), {"offset": -1, "axis1": 2, "axis2": 0})),
               doc="trace(a, offset=0, axis1=0, axis2=1) = Σ_i a[..., i, i + offset] over the "
                   "(axis1, axis2) planes, as numpy: the sum of diagonal(a, offset, axis1, axis2) "
-                  "over its last axis; linear, ā = ȳ on the diagonals")
+                  "over its last axis (dtype=, out= as sum's); linear, ā = ȳ on the diagonals")
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    if out is not None:
-        raise TypeError("trace(): out= is not supported (traced arrays are immutable); use the "
-                        "returned array")
+    if out is not None and isinstance(a, Tracer):
+        reject_out(out, "trace")
     d = diagonal(a, offset, axis1, axis2)
-    if dtype is not None:
-        if np.dtype(dtype).kind not in "f":
-            raise TypeError(f"trace(): dtype={np.dtype(dtype)} is not a floating dtype; the "
-                            f"derivative of an integer sum is not defined")
-        d = as_dtype(d, np.dtype(dtype))
-    return sum_(d, axis=-1)
+    if dtype is None and out is None:
+        return sum_(d, axis=-1)
+    return sum_(d, -1, dtype, out)  # numpy's dtype= and out=, as sum's
 
 
 @defcomposite("diagflat", domain=_cases(((3,), (), {}), ((2, 2), (1,), {}),

@@ -26,6 +26,7 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import as_array, normalize_axes, slice_along
+from admodes.ops._numpy_keywords import is_discrete_dtype
 from admodes.ops.arrangement import diagonal as diagonal_
 from admodes.ops.decompositions import svdvals
 from admodes.ops.elementwise import abs as abs_
@@ -52,18 +53,6 @@ def _arrays(*cases):
         return [(tuple(dom.real(rng, s, dtype) for s in shapes), dict(static))
                 for shapes, static in cases]
     return domain
-
-
-def _is_discrete(dtype, opname):
-    """True for an integer or bool target dtype (a result without derivative), False for None
-    or a floating one; a complex dtype is a TypeError."""
-    if dtype is None:
-        return False
-    kind = np.dtype(dtype).kind
-    if kind == "c":
-        raise TypeError(f"{opname}(): dtype={np.dtype(dtype)} is complex; admodes "
-                        f"differentiates real-valued functions only (use a floating dtype)")
-    return kind in "biu"
 
 
 def _at_least(x, ndim, opname, name="x"):
@@ -113,7 +102,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
                          f"(device None or 'cpu')")
     if not isinstance(x, Tracer):
         return np.asarray(x).astype(dtype, copy=copy)
-    if _is_discrete(dtype, "astype"):
+    if is_discrete_dtype(dtype, "astype"):
         return primal_value(x).astype(dtype)
     return as_dtype(x, np.dtype(dtype))
 
@@ -168,7 +157,7 @@ def _vecdot(x1, x2, axis, opname):
         raise ValueError(f"{opname}(): the operands have {n1} and {n2} entries along "
                          f"axis={axis} (shapes {shape_of(x1)} and {shape_of(x2)}); they "
                          f"must be equal")
-    if _is_discrete(np.result_type(primal_value(x1), primal_value(x2)), opname):
+    if is_discrete_dtype(np.result_type(primal_value(x1), primal_value(x2)), opname):
         return np.vecdot(primal_value(x1), primal_value(x2), axis=axis)  # numpy's int type
     return sum_(multiply(*moved), axis=-1)
 
@@ -216,7 +205,7 @@ def _cumulative(x, axis, dtype, include_initial, numpy_function, scan, identity,
     bool results (from ``dtype``, or from such an ``x``) are numpy's, without derivative."""
     x = as_array(x)
     require_real(opname, x)
-    if _is_discrete(dtype if dtype is not None else x.dtype, opname):
+    if is_discrete_dtype(dtype if dtype is not None else x.dtype, opname):
         return numpy_function(primal_value(x), axis=axis, dtype=dtype,
                               include_initial=include_initial)
     if ndim_of(x) == 0:
@@ -330,7 +319,7 @@ def diagonal(x, /, *, offset=0):
                   "two axes, summed in dtype (an integer dtype: numpy's value without "
                   "derivative); linear: ẏ = trace(ẋ), x̄ = ȳ on the diagonal")
 def trace(x, /, *, offset=0, dtype=None):
-    if _is_discrete(dtype, "linalg.trace"):
+    if is_discrete_dtype(dtype, "linalg.trace"):
         return np.linalg.trace(primal_value(x), offset=offset, dtype=dtype)
     d = _linalg_diagonal(x, offset, "linalg.trace")
     return sum_(d if dtype is None else as_dtype(d, np.dtype(dtype)), axis=-1)

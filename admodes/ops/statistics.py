@@ -29,6 +29,7 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import normalize_axes
+from admodes.ops._numpy_keywords import UNSET, given, is_discrete_dtype, mask_for, reject_out
 from admodes.ops.arrangement import diagonal, sort, take_along_axis
 from admodes.ops.elementwise import (
     add,
@@ -42,13 +43,15 @@ from admodes.ops.elementwise import (
     where,
 )
 from admodes.ops.linalg import matmul
-from admodes.ops.reductions import cumprod, cumsum, mean, prod
+from admodes.ops.reductions import cumprod, cumsum, mean, prod, std, var
 from admodes.ops.reductions import max as max_
 from admodes.ops.reductions import min as min_
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import concatenate, reshape, squeeze, transpose
 from admodes.registry import defcomposite
 from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
+
+where_ = where  # the op, where numpy's keyword where= hides it
 
 _QUANTILE_METHODS = ("linear",)
 
@@ -192,10 +195,12 @@ def nanmedian(x, axis=None, keepdims=False):
 
 # -- reductions ignoring NaN --------------------------------------------------------------------
 
+_NAN_CASES = [((5,), {}), ((2, 4), {"axis": 1}), ((4, 2), {"axis": 0, "keepdims": True}),
+              ((2, 3, 4), {"axis": (0, 2)})]
+
+
 def _nan_domain(rng, dtype):
-    return [((_with_nans(rng, s, dtype),), st) for s, st in
-            [((5,), {}), ((2, 4), {"axis": 1}), ((4, 2), {"axis": 0, "keepdims": True}),
-             ((2, 3, 4), {"axis": (0, 2)})]]
+    return [((_with_nans(rng, s, dtype),), st) for s, st in _NAN_CASES]
 
 
 def _masked(x, fill):
@@ -213,18 +218,47 @@ def _all_nan(keep, axis, keepdims):
     return ~np.any(keep, axis=axis, keepdims=keepdims)
 
 
-@defcomposite("nansum", domain=_nan_domain,
+def _nan_keyword_domain(rng, dtype, sampler=dom.real):
+    """numpy's extra keywords of the nan reductions: where, dtype (and initial for sums)."""
+    other = np.float32 if np.dtype(dtype) == np.float64 else np.float64
+    mask = np.array([[True, True, False, True], [False, True, True, True]])
+    return [((_with_nans(rng, (2, 4), dtype, sampler),), {"axis": 1, "where": mask}),
+            ((_with_nans(rng, (2, 4), dtype, sampler),),
+             {"axis": 0, "dtype": other, "keepdims": True})]
+
+
+def _nan_sum_domain(sampler):
+    def domain(rng, dtype):
+        return [((_with_nans(rng, shape, dtype, sampler),), st) for shape, st in _NAN_CASES
+                ] + _nan_keyword_domain(rng, dtype, sampler) + [
+            ((_with_nans(rng, (2, 4), dtype, sampler),), {"axis": 1, "initial": 0.5})]
+    return domain
+
+
+def _refuse_traced_out(a, out, opname):
+    """``out=`` (numpy's in-place result) is for plain arrays only."""
+    if isinstance(a, Tracer):
+        reject_out(None if out is UNSET else out, opname)
+
+
+@defcomposite("nansum", domain=_nan_sum_domain(dom.real),
               doc="nansum(x, axis=None, keepdims=False) = Σ over the non-NaN entries (0 if "
-                  "none); NaN entries have derivative 0")
-def nansum(x, axis=None, keepdims=False):
-    return sum_(_masked(x, 0.0)[0], axis=axis, keepdims=keepdims)
+                  "none); NaN entries have derivative 0; numpy's dtype=, out=, initial=, "
+                  "where= as sum's")
+def nansum(a, axis=None, dtype=UNSET, out=UNSET, keepdims=False, initial=UNSET, where=UNSET):
+    _refuse_traced_out(a, out, "nansum")
+    return sum_(_masked(a, 0.0)[0], axis=axis, keepdims=keepdims,
+                **given(dtype=dtype, out=out, initial=initial, where=where))
 
 
-@defcomposite("nanprod", domain=_nan_domain,
+@defcomposite("nanprod", domain=_nan_sum_domain(dom.away_from_zero),
               doc="nanprod(x, axis=None, keepdims=False) = Π over the non-NaN entries (1 if "
-                  "none); NaN entries have derivative 0")
-def nanprod(x, axis=None, keepdims=False):
-    return prod(_masked(x, 1.0)[0], axis=axis, keepdims=keepdims)
+                  "none); NaN entries have derivative 0; numpy's dtype=, out=, initial=, "
+                  "where= as prod's")
+def nanprod(a, axis=None, dtype=UNSET, out=UNSET, keepdims=False, initial=UNSET, where=UNSET):
+    _refuse_traced_out(a, out, "nanprod")
+    return prod(_masked(a, 1.0)[0], axis=axis, keepdims=keepdims,
+                **given(dtype=dtype, out=out, initial=initial, where=where))
 
 
 def _nan_scan_domain(rng, dtype):
@@ -234,26 +268,22 @@ def _nan_scan_domain(rng, dtype):
 
 
 def _nan_scan(name, scan, fill):
-    """``name(a, axis=None, dtype=None)``: ``scan`` (cumsum or cumprod) of ``a`` with its NaN
-    entries replaced by ``fill``, cast to ``dtype`` first (numpy's accumulation in ``dtype``)."""
+    """``name(a, axis=None, dtype=None, out=None)``: ``scan`` (cumsum or cumprod) of ``a`` with
+    its NaN entries replaced by ``fill``, with numpy's ``dtype`` and ``out`` (scan's)."""
     @defcomposite(name, domain=_nan_scan_domain,
                   doc=f"{name}(a, axis=None, dtype=None) = {scan.name} of a with NaN entries "
                       f"as {fill:g} (flattened if axis is None; {fill:g} before the first "
                       f"non-NaN entry, throughout an all-NaN slice); the derivative at a NaN "
                       f"entry is 0, elsewhere {scan.name}'s")
-    def nan_scan(a, axis=None, dtype=None):
+    def nan_scan(a, axis=None, dtype=None, out=None):
+        _refuse_traced_out(a, out, name)
         filled = _masked(a, fill)[0]
         if axis is not None:
             if not isinstance(axis, numbers.Integral):
                 raise TypeError(f"{name}(): axis must be None or an int, got {axis!r}")
             normalize_axes(axis, ndim_of(filled), name)  # its bounds, in name's words
-        if dtype is not None:
-            dtype = np.dtype(dtype)
-            if isinstance(filled, Tracer) and dtype.kind != "f":
-                raise TypeError(f"{name}(): dtype={dtype} for a traced array; only a floating "
-                                f"dtype (or None) keeps a derivative")
-            filled = as_dtype(filled, dtype)
-        return scan(filled, axis=axis)
+        return scan(filled, axis=axis, **{k: v for k, v in (("dtype", dtype), ("out", out))
+                                          if v is not None})
     return nan_scan
 
 
@@ -261,52 +291,100 @@ nancumsum = _nan_scan("nancumsum", cumsum, 0.0)
 nancumprod = _nan_scan("nancumprod", cumprod, 1.0)
 
 
-@defcomposite("nanmean", domain=_nan_domain,
-              doc="nanmean(x) = nansum(x) / (number of non-NaN entries); NaN for an all-NaN "
-                  "slice (numpy warns there)")
-def nanmean(x, axis=None, keepdims=False):
+def _kept(x, where, opname):
+    """``(filled, keep)``: ``x`` with NaN entries as 0 and the mask of the entries that count,
+    non-NaN and (numpy's ``where=``) selected."""
     filled, keep = _masked(x, 0.0)
-    count = np.sum(keep, axis=axis, keepdims=keepdims)
+    mask = mask_for(where, filled, opname)
+    return filled, keep if mask is None else keep & mask
+
+
+@defcomposite("nanmean", domain=lambda rng, dtype: _nan_domain(rng, dtype)
+              + _nan_keyword_domain(rng, dtype),
+              doc="nanmean(x) = nansum(x) / (number of non-NaN entries); NaN for an all-NaN "
+                  "slice (numpy warns there); dtype=, out=, where= as mean's")
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    if out is not None or is_discrete_dtype(dtype, "nanmean"):
+        return _numpy_value("nanmean", a, out, axis=axis, dtype=dtype, keepdims=keepdims,
+                            where=where)
+    x = a if dtype is None else as_dtype(a, np.dtype(dtype))
+    filled, keep = _kept(x, where, "nanmean")
     with np.errstate(invalid="ignore", divide="ignore"):
-        return divide(sum_(filled, axis=axis, keepdims=keepdims),
-                      count.astype(primal_value(x).dtype))
+        return mean(filled, axis=axis, keepdims=keepdims, where=keep)
+
+
+def _numpy_value(name, a, out, **keywords):
+    """numpy's ``name`` where admodes gives numpy's result: ``out=`` on plain arrays, or an
+    integer ``dtype`` (a value without derivative)."""
+    if out is not None:
+        _refuse_traced_out(a, out, name)
+        return getattr(np, name)(a, out=out, **keywords)
+    return getattr(np, name)(primal_value(a), **keywords)
 
 
 def _nan_var_domain(rng, dtype):
-    return _nan_domain(rng, dtype) + [((_with_nans(rng, (6,), dtype),), {"ddof": 1})]
+    mask = np.array([[True, True, False, True, True, True], [True, False, True, True, True,
+                                                              False]])
+    return _nan_domain(rng, dtype) + [
+        ((_with_nans(rng, (6,), dtype),), {"ddof": 1}),
+        ((_with_nans(rng, (2, 6), dtype),), {"axis": 1, "where": mask, "correction": 1}),
+        # float32: numpy's nanvar subtracts the mean in the input's dtype, not in dtype=
+        ((_with_nans(rng, (2, 6), dtype),), {"axis": 1, "dtype": np.float32})]
+
+
+def _nan_variance(name, a, axis, dtype, out, ddof, keepdims, where, mean_, correction):
+    if out is not None or is_discrete_dtype(dtype, name):
+        return _numpy_value(name, a, out, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
+                            where=where, **given(mean=primal_value(mean_),
+                                                  correction=correction))
+    x = a if dtype is None else as_dtype(a, np.dtype(dtype))
+    filled, keep = _kept(x, where, name)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return std(filled, axis=axis, ddof=ddof, keepdims=keepdims, where=keep,
+                   **given(mean=mean_, correction=correction)) if name == "nanstd" else var(
+            filled, axis=axis, ddof=ddof, keepdims=keepdims, where=keep,
+            **given(mean=mean_, correction=correction))
 
 
 @defcomposite("nanvar", domain=_nan_var_domain,
               doc="nanvar(x, axis=None, ddof=0) = Σ' (x − nanmean x)² / (n' − ddof) over the "
-                  "n' non-NaN entries; NaN where n' ≤ ddof")
-def nanvar(x, axis=None, ddof=0, keepdims=False):
-    filled, keep = _masked(x, 0.0)
-    count = np.sum(keep, axis=axis, keepdims=keepdims).astype(primal_value(x).dtype)
-    centered = where(keep, subtract(filled, nanmean(x, axis=axis, keepdims=True)), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dof = np.where(count > ddof, count - ddof, np.nan)
-        return divide(sum_(multiply(centered, centered), axis=axis, keepdims=keepdims), dof)
+                  "n' non-NaN entries; NaN where n' ≤ ddof; var's keywords (dtype=, out=, "
+                  "where=, mean=, correction=)")
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+           mean=UNSET, correction=UNSET):
+    return _nan_variance("nanvar", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
 
 
 @defcomposite("nanstd", domain=_nan_var_domain,
-              doc="nanstd(x) = √nanvar(x); infinite derivative where the variance is 0")
-def nanstd(x, axis=None, ddof=0, keepdims=False):
-    return sqrt(nanvar(x, axis=axis, ddof=ddof, keepdims=keepdims))
+              doc="nanstd(x) = √nanvar(x); infinite derivative where the variance is 0; "
+                  "var's keywords")
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+           mean=UNSET, correction=UNSET):
+    return _nan_variance("nanstd", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
 
 
 def _nan_extremum(name, reduce, fill):
     @defcomposite(name, domain=lambda rng, dtype: [
                       ((dom.distinct(rng, s, dtype),), st) for s, st in
                       [((5,), {}), ((2, 4), {"axis": 1}), ((2, 3, 4), {"axis": (0, 2)})]]
-                  + [((_distinct_with_nans(rng, (2, 4), dtype),), {"axis": 0})],
+                  + [((_distinct_with_nans(rng, (2, 4), dtype),), {"axis": 0}),
+                     ((_distinct_with_nans(rng, (2, 4), dtype),),
+                      {"axis": 1, "initial": 0.25, "where": np.array([True, False, True, True])}),
+                     ((_distinct_with_nans(rng, (3, 1), dtype),), {"axis": 1, "initial": -0.25})],
                   kinks=reduce.kinks,
                   doc=f"{name}(x, axis=None, keepdims=False) = {reduce.name} over the non-NaN "
-                      f"entries (NaN entries as {fill}); NaN for an all-NaN slice")
-    def extremum(x, axis=None, keepdims=False):
-        filled, keep = _masked(x, fill)
-        out = reduce(filled, axis=axis, keepdims=keepdims)
-        empty = _all_nan(keep, axis, keepdims)
-        return where(empty, np.nan, out) if empty.any() else out
+                      f"entries (NaN entries as {fill}); NaN for an all-NaN slice, initial= "
+                      f"there if given; out=, initial=, where= as {reduce.name}'s")
+    def extremum(a, axis=None, out=UNSET, keepdims=False, initial=UNSET, where=UNSET):
+        _refuse_traced_out(a, out, name)
+        filled, keep = _masked(a, fill)
+        result = reduce(filled, axis=axis, keepdims=keepdims,
+                        **given(out=out, initial=initial, where=where))
+        if initial is not UNSET:
+            return result
+        mask = mask_for(where, filled, name)
+        empty = _all_nan(keep if mask is None else keep & mask, axis, keepdims)
+        return where_(empty, np.nan, result) if empty.any() else result
     return extremum
 
 

@@ -1,0 +1,384 @@
+"""admodes.scipy.special and the jax.nn activations, beyond the generated registry tests
+(``test_op_rules.py``: rules against finite differences, second order, float32): values equal
+scipy.special's, numpy's and jax.nn's; derivatives at special points (the polygamma tower,
+i1'(0), log_ndtr far in the left tail, xlogy at x = y = 0); JAX's derivatives at the kinks;
+one_hot; and the errors."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special as sc
+from test_op_rules import Case  # tests/ is on sys.path (pytest rootdir-relative imports)
+
+import admodes as ad
+import admodes.numpy as anp
+import admodes.scipy.special as asp
+from admodes import nn, registry
+from admodes import tree as tree_util
+
+SPECIAL = registry.entries("scipy.special")
+ACTIVATION_NAMES = ("gelu", "silu", "swish", "elu", "celu", "selu", "leaky_relu", "relu6",
+                    "hard_tanh", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid",
+                    "soft_sign", "sparse_plus", "standardize")
+ACTIVATIONS = [registry.lookup(name) for name in ACTIVATION_NAMES]
+DTYPES = (np.float64, np.float32)
+VALUE_RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}
+
+by_special = pytest.mark.parametrize("entry", SPECIAL, ids=lambda e: e.name)
+by_dtype = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+
+
+def _float_dtype(args):
+    """The floating dtype numpy's promotion gives the float array arguments."""
+    return np.result_type(*[a for a in tree_util.flatten(tuple(args))[0]
+                            if isinstance(a, (np.ndarray, np.floating)) and a.dtype.kind == "f"])
+
+
+def _assert_values(ours, theirs, rtol, what):
+    ours, theirs = tree_util.flatten(ours)[0], tree_util.flatten(theirs)[0]
+    assert len(ours) == len(theirs), what
+    for a, b in zip(ours, theirs):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape, f"{what}: shape {a.shape} vs {b.shape}"
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.max(np.abs(b), initial=0),
+                                   err_msg=what)
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+@by_special
+@by_dtype
+def test_values_equal_scipys(entry, dtype, rng):
+    """Every domain case: scipy.special's value, in the float inputs' dtype (float32 stays
+    float32, also where scipy computes in float64, as in polygamma)."""
+    reference = getattr(sc, entry.short_name)
+    for args, static in entry.domain(rng, dtype):
+        ours = entry(*args, **static)
+        what = f"{entry.name}{static}"
+        _assert_values(ours, reference(*args, **static), VALUE_RTOL[np.dtype(dtype)], what)
+        for leaf in tree_util.flatten(ours)[0]:
+            assert np.result_type(leaf) == _float_dtype(args), what
+
+
+def test_integer_input_gives_float64_as_numpys_ufuncs():
+    n = np.arange(1, 4)
+    for ours, theirs in [(asp.erf(n), sc.erf(n)), (asp.gammaln(n), sc.gammaln(n)),
+                         (asp.polygamma(1, n), sc.polygamma(1, n)), (anp.i0(n), np.i0(n)),
+                         (anp.sin(n), np.sin(n))]:
+        assert np.asarray(ours).dtype == np.float64
+        np.testing.assert_allclose(ours, theirs, rtol=1e-15)
+
+
+def test_numpy_i0_is_numpys_value_with_i1_as_derivative(rng):
+    x = rng.uniform(-3.0, 3.0, size=5)
+    np.testing.assert_allclose(anp.i0(x), np.i0(x), rtol=1e-14)
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(anp.i0(x)))(x), sc.i1(x), rtol=1e-14)
+    # numpy's own np.i0 on a traced array dispatches to it
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(np.i0(x)))(x), sc.i1(x), rtol=1e-14)
+
+
+@pytest.mark.parametrize("entry", ACTIVATIONS, ids=lambda e: e.name)
+def test_activation_values_equal_jax(entry, rng, jax_x64):
+    for args, static in entry.domain(rng, np.float64):
+        _assert_values(entry(*args, **static), getattr(jax_x64.nn, entry.name)(*args, **static),
+                       1e-12, f"{entry.name}{static}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", SPECIAL + ACTIVATIONS + [registry.lookup("i0")],
+                         ids=lambda e: e.name)
+def test_jacobians_equal_jax_on_every_case(entry, jax_x64):
+    """test_peers.py compares the first domain case; here every case (the keyword forms:
+    logsumexp's b and return_sign, gelu's exact form, standardize's given moments)."""
+    jax = jax_x64
+    module = {"nn": jax.nn, "numpy": jax.numpy}.get(entry.namespace, jax.scipy.special)
+    fun = getattr(module, entry.short_name)
+    for args, static in entry.domain(np.random.default_rng(3), np.float64):
+        case = Case(entry, args, static)
+
+        def theirs(*x, case=case, static=static):
+            leaves = list(case._leaves)
+            for i, value in zip(case._positions, x):
+                leaves[i] = value
+            return fun(*tree_util.unflatten(case._treedef, leaves), **static)
+        expected = [np.asarray(j) for j in jax.tree_util.tree_leaves(
+            jax.jacrev(theirs, argnums=case.argnums)(*case.x))]
+        for transform in (ad.jacrev, ad.jacfwd):
+            ours = tree_util.flatten(transform(case.f, argnums=case.argnums)(*case.x))[0]
+            _assert_values(ours, expected, 1e-10, f"{case}: {transform.__name__}")
+
+
+# -- derivatives at special points -------------------------------------------------------------
+
+def _nth_derivative(f, order, mode):
+    for _ in range(order):
+        f = ad.grad(f) if mode == "rev" else ad.jacfwd(f)
+    return f
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_polygamma_tower_to_third_order(n, mode):
+    """d^k/dx^k ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺ᵏ⁾ for k = 1, 2, 3; the third derivative also against a central
+    difference of the (automatic) second derivative and a third-order difference of values."""
+    x, h = 1.7, 1e-5
+    for k in (1, 2, 3):
+        got = _nth_derivative(lambda x: asp.polygamma(n, x), k, mode)(x)
+        np.testing.assert_allclose(got, sc.polygamma(n + k, x), rtol=1e-13)
+    second = _nth_derivative(lambda x: asp.polygamma(n, x), 2, mode)
+    third = _nth_derivative(lambda x: asp.polygamma(n, x), 3, mode)(x)
+    np.testing.assert_allclose(third, (second(x + h) - second(x - h)) / (2 * h), rtol=1e-8)
+    f, s = (lambda x: sc.polygamma(n, x)), 1e-2
+    stencil = (f(x + 2 * s) - 2 * f(x + s) + 2 * f(x - s) - f(x - 2 * s)) / (2 * s ** 3)
+    np.testing.assert_allclose(third, stencil, rtol=1e-3)
+
+
+def test_gammaln_and_digamma_climb_the_same_tower():
+    x = np.array([0.6, 1.5, 4.0])
+    for k, expected in enumerate([sc.digamma(x), sc.polygamma(1, x), sc.polygamma(2, x)]):
+        got = _nth_derivative(lambda x: asp.gammaln(x), k + 1, "rev")
+        np.testing.assert_allclose([got(v) for v in x], expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_i1_derivatives_at_zero(mode):
+    """I₁(x) = x/2 + x³/16 + ...: I₁'(0) = ½ (the limit of I₀ − I₁/x), I₁''(0) = 0,
+    I₁'''(0) = 3/8 -- from the recurrence form (I₀ + I₂)/2, no 0/0."""
+    for order, expected in [(1, 0.5), (2, 0.0), (3, 0.375)]:
+        assert _nth_derivative(asp.i1, order, mode)(0.0) == pytest.approx(expected, abs=1e-15)
+    x = np.array([0.0, 1e-9, 0.5])
+    np.testing.assert_allclose(ad.jacrev(asp.i1)(x).diagonal(),
+                               [0.5, 0.5, sc.i0(0.5) - sc.i1(0.5) / 0.5], rtol=1e-14)
+    assert _nth_derivative(asp.i1e, 1, mode)(0.0) == 0.5
+
+
+def test_scaled_bessel_kink_follows_the_abs_convention():
+    """i0e = e^(−|x|)I₀: slopes ∓1 on either side of 0; at 0 abs'(0) (default 0, as JAX)."""
+    assert ad.grad(asp.i0e)(0.0) == 0.0
+    with ad.conventions.use(abs=1.0):
+        assert ad.grad(asp.i0e)(0.0) == -1.0
+        assert ad.jacfwd(asp.i0e)(0.0) == -1.0
+    np.testing.assert_allclose(ad.grad(asp.i0e)(-1.0), sc.i1e(-1.0) + sc.i0e(-1.0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_log_ndtr_gradient_far_in_the_left_tail(dtype):
+    """d/dx log Φ(x) = φ(x)/Φ(x) = √(2/π)/erfcx(−x/√2) (an independent, accurate form): finite
+    and accurate at x = −40, where Φ(x) ≈ 1e−350 underflows."""
+    x = np.array([-40.0, -12.0, 0.0, 3.0, 40.0], dtype=dtype)
+    expected = np.sqrt(2 / np.pi) / sc.erfcx(-x.astype(np.float64) / np.sqrt(2))
+    rtol = {np.float64: 1e-12, np.float32: 2e-4}[dtype]
+    for transform in (ad.jacrev, ad.jacfwd):
+        got = transform(asp.log_ndtr)(x).diagonal()
+        assert got.dtype == dtype and np.all(np.isfinite(got))
+        np.testing.assert_allclose(got, expected, rtol=rtol)
+
+
+def test_xlogy_at_the_origin():
+    """xlogy(0, 0) = 0. ∂/∂x = log 0 = −inf, the one-sided limit (JAX's too); ∂/∂y = 0, since
+    xlogy(0, y) = 0 for every y (JAX's x/y gives nan there). Forward mode over both arguments
+    at once would form 0·(−inf) = nan in the y column, as JAX's does."""
+    with np.errstate(divide="ignore"):
+        assert asp.xlogy(0.0, 0.0) == 0.0
+        for grad in (ad.grad, lambda f, argnums: ad.jacfwd(f, argnums=argnums)):
+            assert grad(asp.xlogy, argnums=0)(0.0, 0.0) == -np.inf
+            assert grad(asp.xlogy, argnums=1)(0.0, 0.0) == 0.0
+            assert grad(asp.xlog1py, argnums=0)(0.0, -1.0) == -np.inf
+            assert grad(asp.xlog1py, argnums=1)(0.0, -1.0) == 0.0
+        assert ad.grad(asp.xlogy, argnums=(0, 1))(0.0, 0.0) == (-np.inf, 0.0)
+    np.testing.assert_allclose(ad.grad(asp.xlogy, argnums=(0, 1))(0.0, 2.0), (math.log(2), 0.0))
+    np.testing.assert_allclose(ad.grad(asp.xlogy, argnums=(0, 1))(3.0, 2.0),
+                               (math.log(2), 1.5))
+
+
+def test_xlogy_at_the_origin_against_jax(jax_x64):
+    jax = jax_x64
+    theirs = jax.grad(jax.scipy.special.xlogy, argnums=(0, 1))(0.0, 0.0)
+    assert float(theirs[0]) == -np.inf and np.isnan(theirs[1])  # ours: (−inf, 0)
+
+
+def test_entr_derivative_at_zero_is_plus_infinity_as_jax():
+    with np.errstate(divide="ignore"):
+        assert asp.entr(0.0) == 0.0
+        assert ad.grad(asp.entr)(0.0) == np.inf
+
+
+def test_python_number_operand_keeps_float32():
+    x = np.float32(1.5)
+    for f in (lambda x: asp.xlogy(x, 2.0), lambda x: asp.xlog1py(x, 2.0),
+              lambda x: asp.betaln(x, 2.0)):
+        assert ad.grad(f)(x).dtype == np.float32
+
+
+# -- the softmax family in scipy's signatures ---------------------------------------------------
+
+def test_logsumexp_with_b_and_sign(rng):
+    a, b = rng.standard_normal((2, 3)), np.array([1.0, -2.0, 0.5])
+    out, sign = asp.logsumexp(a, axis=1, b=b, return_sign=True)
+    expected, expected_sign = sc.logsumexp(a, axis=1, b=b, return_sign=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-14)
+    np.testing.assert_array_equal(sign, expected_sign)
+    np.testing.assert_allclose(asp.logsumexp(a, b=np.abs(b), keepdims=True),
+                               sc.logsumexp(a, b=np.abs(b), keepdims=True), rtol=1e-14)
+    # ∂/∂b_j of log|Σ b e^a| = e^(a_j)/Σ b e^a
+    grad_b = ad.grad(lambda b: anp.sum(asp.logsumexp(a, axis=1, b=b, return_sign=True)[0]))(b)
+    totals = np.sum(b * np.exp(a), axis=1, keepdims=True)
+    np.testing.assert_allclose(grad_b, np.sum(np.exp(a) / totals, axis=0), rtol=1e-13)
+
+
+def test_softmax_defaults_to_all_axes_as_scipy(rng):
+    x = rng.standard_normal((2, 3))
+    np.testing.assert_allclose(asp.softmax(x), sc.softmax(x), rtol=1e-14)
+    np.testing.assert_allclose(asp.log_softmax(x, axis=0), sc.log_softmax(x, axis=0), rtol=1e-14)
+    np.testing.assert_allclose(ad.jacrev(asp.softmax)(x), ad.jacrev(
+        lambda x: anp.reshape(nn.softmax(anp.reshape(x, (6,))), (2, 3)))(x), rtol=1e-14)
+
+
+# -- activations: JAX's forms and kinks -----------------------------------------------------------
+
+@pytest.mark.parametrize("approximate", [True, False])
+def test_gelu_gradients_equal_jax(approximate, jax_x64):
+    jax = jax_x64
+    x = np.array([-6.0, -1.3, -0.2, 0.0, 0.4, 2.5, 7.0])
+
+    def ours(x):
+        return nn.gelu(x, approximate=approximate)
+
+    def theirs(x):
+        return jax.nn.gelu(x, approximate=approximate)
+    # atol: in the tails both sides lose relative accuracy to cancellation (JAX's 1 + tanh(u)
+    # for x ≪ 0: its slopes at −6 are off by 2e-6 relative; 1 − y in the sigmoid' and tanh'
+    # of either for x ≫ 0), which leaves absolute differences of 1e-14 to 1e-13
+    np.testing.assert_allclose(ad.jacrev(ours)(x).diagonal(),
+                               np.asarray(jax.jacrev(theirs)(x)).diagonal(), rtol=1e-12,
+                               atol=1e-13)
+    for v in x:
+        np.testing.assert_allclose(ad.grad(ad.grad(ours))(v), jax.grad(jax.grad(theirs))(v),
+                                   rtol=1e-11, atol=1e-12)
+
+
+#: jax.grad at the kinks (JAX 0.10.2, read from jax/_src/nn/functions.py and checked in
+#: test_kink_table_is_jaxs): (function, keywords, point, derivative)
+KINKS = [("relu6", {}, 0.0, 0.0), ("relu6", {}, 6.0, 0.0),
+         ("leaky_relu", {}, 0.0, 1.0), ("leaky_relu", {"negative_slope": 0.2}, 0.0, 1.0),
+         ("elu", {}, 0.0, 1.0), ("elu", {"alpha": 2.0}, 0.0, 2.0),
+         ("celu", {}, 0.0, 1.0), ("celu", {"alpha": 2.0}, 0.0, 1.0),
+         ("selu", {}, 0.0, 1.0507009873554805 * 1.6732632423543772),
+         ("hard_tanh", {}, -1.0, 1.0), ("hard_tanh", {}, 1.0, 1.0),
+         ("hard_sigmoid", {}, -3.0, 0.0), ("hard_sigmoid", {}, 3.0, 0.0),
+         ("hard_silu", {}, -3.0, 0.0), ("hard_silu", {}, 3.0, 1.0),
+         ("sparse_plus", {}, -1.0, 0.0), ("sparse_plus", {}, 1.0, 1.0),
+         ("soft_sign", {}, 0.0, 1.0)]
+KINK_IDS = [f"{name}{kw or ''}@{x}" for name, kw, x, _ in KINKS]
+
+
+@pytest.mark.parametrize(("name", "kw", "x", "expected"), KINKS, ids=KINK_IDS)
+def test_kinks_follow_jax(name, kw, x, expected):
+    fun = getattr(nn, name)
+    for transform in (ad.grad, ad.jacfwd):
+        assert transform(lambda x: fun(x, **kw))(x) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(("name", "kw", "x", "expected"), KINKS, ids=KINK_IDS)
+def test_kink_table_is_jaxs(name, kw, x, expected, jax_x64):
+    fun = getattr(jax_x64.nn, name)
+    assert float(jax_x64.grad(lambda x: fun(x, **kw))(x)) == pytest.approx(expected, rel=1e-15)
+
+
+def test_relu_kinks_follow_the_relu_convention():
+    """relu6 and hard_sigmoid/hard_silu reach relu's kink: conventions.relu decides there."""
+    with ad.conventions.use(relu=1.0):
+        assert ad.grad(nn.relu6)(0.0) == 1.0
+        assert ad.grad(nn.hard_sigmoid)(-3.0) == pytest.approx(1 / 6)
+        assert ad.grad(nn.hard_silu)(-3.0) == pytest.approx(-0.5)
+        assert ad.grad(nn.relu6)(6.0) == 0.0
+
+
+def test_log_sigmoid_is_stable_for_large_magnitudes():
+    x = np.array([-1000.0, -40.0, 40.0, 1000.0])
+    np.testing.assert_allclose(nn.log_sigmoid(x), [-1000.0, -40.0, -np.exp(-40.0), 0.0],
+                               rtol=1e-15)
+    np.testing.assert_allclose(ad.jacrev(nn.log_sigmoid)(x).diagonal(),
+                               [1.0, 1.0, np.exp(-40.0), 0.0], rtol=1e-15)
+
+
+def test_standardize_algorithms(rng):
+    x = rng.standard_normal((3, 4)) + 5.0
+    expected = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    for algorithm in ("fast", "stable"):
+        np.testing.assert_allclose(nn.standardize(x, algorithm=algorithm), expected, rtol=1e-10)
+    with pytest.raises(ValueError, match=r"standardize\(\): algorithm must be 'fast' or "
+                                         r"'stable', got 'exact'"):
+        nn.standardize(x, algorithm="exact")
+
+
+# -- one_hot ---------------------------------------------------------------------------------------
+
+def test_one_hot_values():
+    x = np.array([[0, 2], [3, -1]])
+    expected = np.zeros((2, 2, 3))
+    expected[0, 0, 0] = expected[0, 1, 2] = 1.0
+    out = nn.one_hot(x, 3)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(nn.one_hot(x, 3, axis=0), np.moveaxis(expected, -1, 0))
+    np.testing.assert_array_equal(nn.one_hot(x, 3, axis=1), np.moveaxis(expected, -1, 1))
+    assert nn.one_hot(np.int8(1), 2, dtype=np.int32).tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_one_hot_equals_jax(axis, jax_x64):
+    x = np.array([[0, 2, 5], [1, -1, 4]])
+    np.testing.assert_array_equal(nn.one_hot(x, 5, axis=axis),
+                                  jax_x64.nn.one_hot(x, 5, axis=axis))
+
+
+def test_one_hot_refuses_float_input():
+    with pytest.raises(TypeError, match=r"one_hot\(\): x must hold integer class indices, got "
+                                        r"an array of dtype float64"):
+        nn.one_hot(np.array([0.0, 1.0]), 2)
+    with pytest.raises(TypeError, match=r"one_hot\(\): x must hold integer class indices, got "
+                                        r"a traced array"):
+        ad.grad(lambda x: anp.sum(nn.one_hot(x, 3)))(np.array([1.0]))
+    with pytest.raises(TypeError, match=r"num_classes must be a nonnegative int, got 2\.0"):
+        nn.one_hot(np.array([0, 1]), 2.0)
+
+
+def test_jax_deprecates_float_input_to_one_hot(jax_x64):
+    """JAX still accepts float indices but warns (deprecated 2024-12-18); admodes refuses."""
+    with pytest.warns(DeprecationWarning, match="one_hot input should be integer-typed"):
+        jax_x64.nn.one_hot(np.array([0.0, 1.0]), 2)
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+def test_scipy_special_name_without_rule():
+    with pytest.raises(AttributeError, match=r"admodes\.scipy\.special\.jv is not available: "
+                                             r"scipy\.special's jv has no differentiation rule"):
+        asp.jv  # noqa: B018
+    with pytest.raises(AttributeError, match=r"module 'admodes\.scipy\.special' has no "
+                                             r"attribute 'sine' \(nor has scipy\.special\)"):
+        asp.sine  # noqa: B018
+
+
+@pytest.mark.parametrize(("n", "error", "match"), [
+    (1.0, TypeError, r"n must be a nonnegative integer scalar .* got 1\.0 \(dtype float64"),
+    (np.array([1, 2]), TypeError, r"n must be a nonnegative integer scalar .* shape \(2,\)"),
+    (True, TypeError, r"n must be a nonnegative integer scalar"),
+    (-1, ValueError, r"n must be nonnegative, got -1")])
+def test_polygamma_order_must_be_a_nonnegative_int(n, error, match):
+    with pytest.raises(error, match=rf"polygamma\(\): {match}"):
+        asp.polygamma(n, np.array([1.5]))
+
+
+def test_scipys_own_ufuncs_on_a_traced_array_are_admodes_entries():
+    """scipy.special.erf(x) on a traced x dispatches to admodes' erf (as np.sin does); a
+    scipy.special ufunc without a rule is an error naming scipy.special."""
+    x = np.array([0.3, 0.7, 1.9])
+    np.testing.assert_allclose(ad.grad(lambda x: anp.sum(sc.erf(x) * sc.digamma(x)))(x),
+                               ad.grad(lambda x: anp.sum(asp.erf(x) * asp.digamma(x)))(x),
+                               rtol=1e-15)
+    with pytest.raises(TypeError, match=r"scipy\.special\.jv has no differentiation rule in "
+                                        r"admodes; .* admodes\.scipy\.special\.__all__"):
+        ad.grad(lambda x: anp.sum(sc.jv(1.0, x)))(x)
