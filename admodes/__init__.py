@@ -6,7 +6,7 @@
 array([0.63970001, 0.63970001, 0.63970001])
 """
 
-from admodes import conventions, cost, nn, numpy, optim, tree
+from admodes import conventions, cost, nn, numpy, optim, scipy, tree
 from admodes.api import (
     float0,
     grad,
@@ -20,6 +20,7 @@ from admodes.api import (
     value_and_grad,
     vjp,
 )
+from admodes.batching import vmap
 from admodes.checks import check_grads, numerical_jvp
 from admodes.custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
 from admodes.tracing import primal_value
@@ -59,8 +60,10 @@ __all__ = [
     "optim",
     "primal_value",
     "remat",
+    "scipy",
     "stop_gradient",
     "tree",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -260,7 +260,8 @@ _JAX_ONLY_PARAMETERS = {"checkpoint": {"static_argnames", "concrete"}, "remat": 
 
 
 @pytest.mark.parametrize("name", ["grad", "value_and_grad", "jacfwd", "jacrev", "jacobian",
-                                  "hessian", "jvp", "vjp", "linearize", "checkpoint", "remat"])
+                                  "hessian", "jvp", "vjp", "linearize", "checkpoint", "remat",
+                                  "vmap"])
 def test_transform_takes_jaxs_arguments(name, jax_x64):
     """A call written for jax.<name> runs with admodes.<name>: the same positional parameters
     in the same order, and every keyword parameter of JAX's."""
