@@ -6,7 +6,7 @@
 array([0.63970001, 0.63970001, 0.63970001])
 """
 
-from admodes import conventions, cost, nn, numpy, optim, scipy, tree
+from admodes import conventions, cost, lax, nn, numpy, optim, scipy, tree
 from admodes.api import (
     float0,
     grad,
@@ -52,6 +52,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "lax",
     "linearize",
     "nn",
     "numerical_jvp",
