@@ -157,19 +157,12 @@ def _mapped_size(leaves, axes, axis_size):
 def _stacked(outs, out_axes, sum_match):
     """The per-index outputs stacked along their ``out_axes`` (summed for an out_axes of None
     with ``sum_match``)."""
-    first_leaves, treedef = tree_util.flatten(outs[0])
-    columns = [first_leaves]
-    for out in outs[1:]:
-        leaves, other = tree_util.flatten(out)
-        if other != treedef:
-            raise ValueError(f"vmap: fun returned outputs of different structures for "
-                             f"different indices: {treedef} and {other}")
-        columns.append(leaves)
+    treedef, cols = tree_util.columns(outs, "vmap: fun")
     axes = _leaf_axes(out_axes, outs[0], "out_axes")
     stack = lookup("stack")
     stacked = []
-    for i, (leaf, axis) in enumerate(zip(first_leaves, axes)):
-        column = [leaves[i] for leaves in columns]
+    for i, (column, axis) in enumerate(zip(cols, axes)):
+        leaf = column[0]
         if axis is None:
             if all(np.array_equal(primal_value(c), primal_value(leaf)) for c in column):
                 stacked.append(leaf)

@@ -215,17 +215,8 @@ def _check_carry(before, after, what):
 
 def _stack_outputs(ys, where):
     """The per-iteration outputs (pytrees of one structure) stacked along a new axis 0."""
-    first, treedef = tree_util.flatten(ys[0])
-    columns = [first]
-    for y in ys[1:]:
-        leaves, other = tree_util.flatten(y)
-        if other != treedef:
-            raise TypeError(f"{where}: the outputs of different iterations have different "
-                            f"structures, {treedef} and {other}")
-        columns.append(leaves)
+    treedef, cols = tree_util.columns(ys, f"{where}: f")
     stack = lookup("stack")
-    stacked = []
-    for i in range(len(first)):
-        stacked.append(stack([c[i] if isinstance(c[i], Tracer) else np.asarray(c[i])
-                              for c in columns]))
-    return tree_util.unflatten(treedef, stacked)
+    return tree_util.unflatten(treedef, [
+        stack([v if isinstance(v, Tracer) else np.asarray(v) for v in column])
+        for column in cols])

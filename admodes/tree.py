@@ -6,7 +6,7 @@ keys are visited in sorted order and a namedtuple is a node rebuilt as its own t
 
 from __future__ import annotations
 
-__all__ = ["TreeDef", "flatten", "tree_map", "unflatten"]
+__all__ = ["TreeDef", "columns", "flatten", "tree_map", "unflatten"]
 
 
 class TreeDef:
@@ -106,3 +106,19 @@ def tree_map(fun, tree, *rest):
             raise ValueError(f"tree structures differ: {treedef} vs {other_def}")
         others.append(other_leaves)
     return unflatten(treedef, [fun(*xs) for xs in zip(leaves, *others)])
+
+
+def columns(trees, what):
+    """The leaves of equally structured ``trees`` grouped leaf by leaf: ``(treedef, cols)`` with
+    ``cols[i]`` the list of every tree's i-th leaf (the outputs of a loop's iterations, to
+    stack). A tree of another structure is a ValueError naming ``what``."""
+    first, treedef = flatten(trees[0])
+    cols = [[leaf] for leaf in first]
+    for tree in trees[1:]:
+        leaves, other = flatten(tree)
+        if other != treedef:
+            raise ValueError(f"{what} returned outputs of different structures in different "
+                             f"iterations: {treedef} and {other}")
+        for col, leaf in zip(cols, leaves):
+            col.append(leaf)
+    return treedef, cols

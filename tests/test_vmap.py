@@ -123,7 +123,8 @@ def test_axis_size_with_nothing_mapped():
     (lambda: ad.vmap(anp.sin)(np.zeros((0, 2))), ValueError,
      r"vmap: the mapped axis has size 0"),
     (lambda: ad.vmap(lambda x: (x,) if x[0] > 0 else [x])(np.array([[1.0], [-1.0]])),
-     ValueError, r"vmap: fun returned outputs of different structures"),
+     ValueError, (r"vmap: fun returned outputs of different structures in different "
+                 r"iterations")),
     (lambda: ad.vmap(lambda p: p["a"], in_axes=({"b": 0},))({"a": XS}), ValueError,
      r"vmap: in_axes entry \{'b': 0\} does not match the structure of its argument"),
 ])
