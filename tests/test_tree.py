@@ -124,3 +124,12 @@ def test_tree_map_structure_mismatch(other):
     t = {"x": 1.0, "y": (2.0, [3.0])}
     with pytest.raises(ValueError, match="tree structures differ"):
         tree.tree_map(lambda a, b: a + b, t, other)
+
+
+def test_columns_group_the_leaves_of_equal_structures():
+    treedef, cols = tree.columns([{"a": 1.0, "b": (2.0,)}, {"a": 3.0, "b": (4.0,)}], "f")
+    assert cols == [[1.0, 3.0], [2.0, 4.0]]
+    assert tree.unflatten(treedef, [c[0] for c in cols]) == {"a": 1.0, "b": (2.0,)}
+    with pytest.raises(ValueError, match=r"f returned outputs of different structures in "
+                                         r"different iterations: \(\*,\) and \[\*\]"):
+        tree.columns([(1.0,), [1.0]], "f")
