@@ -62,8 +62,9 @@ class Op:
         ``einsum(subscripts, *operands)``).
     numpy_signature : callable or None
         The public function with numpy's full signature, for the calls the static arguments
-        do not cover: a keyword the op lacks, or a positional argument past the first static
-        one (``sum(x, 0, float32)``: numpy's ``dtype=``, ``out=``, ``initial=``, ``where=``).
+        do not cover: a keyword the op lacks, a positional argument past the first static
+        one (``sum(x, 0, float32)``: numpy's ``dtype=``, ``out=``, ``initial=``, ``where=``),
+        or fewer arrays than ``nargs`` (``where(condition)``).
         It is written with registry ops; calls the op covers never reach it (no cost on the
         hot path).
     static : dict
@@ -165,6 +166,8 @@ class Op:
             if not self.covers(rest, kwargs):
                 return self._call_numpy_signature(args + rest, kwargs)
             static = self.bind_static(rest, kwargs)
+        elif self.numpy_signature is not None:  # fewer arrays: numpy's other form
+            return self._call_numpy_signature(args, kwargs)
         else:
             raise TypeError(f"{self.name}() takes {self.nargs} array argument(s), got {len(args)}")
         # The hot path (every op of a traced program passes here): bind() inlined.

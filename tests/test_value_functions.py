@@ -473,3 +473,15 @@ def test_nextafter_keeps_float32():
                           (np.ones(6, np.float32),))
     assert_same(primal(out), np.nextafter(x, np.float32(5)))
     assert tangent.dtype == np.float32
+
+
+def test_where_of_a_condition_alone_is_nonzero():
+    """numpy's where(c) is nonzero(c): integer indices, usable to index a traced array."""
+    a = np.array([[1.5, -1.0], [0.5, 2.0]])
+    for cond in (a > 1, np.asarray(a > 1)):
+        for ours, theirs in zip(anp.where(cond), np.where(a > 1)):
+            np.testing.assert_array_equal(ours, theirs)
+    g = ad.grad(lambda x: anp.sum(x[anp.where(x > 1)] ** 2))(a)
+    np.testing.assert_array_equal(g, np.where(a > 1, 2 * a, 0.0))
+    with pytest.raises(ValueError, match=r"where\(\): either both or neither of x and y"):
+        ad.grad(lambda x: anp.sum(anp.where(x > 1, x)))(a)

@@ -16,6 +16,7 @@ from admodes.numpy import linalg as linalg
 from admodes.numpy._namespace import array as array
 from admodes.numpy._namespace import asarray as asarray
 from admodes.numpy._namespace import missing_attribute, populate
+from admodes.ops.functional import vectorize as vectorize
 from admodes.tracing import primal_value
 
 _DIFFERENTIABLE = populate(globals(), "numpy")
@@ -60,7 +61,7 @@ def isscalar(element):
     return _np.isscalar(primal_value(element))
 
 
-__all__ = ["array", "asarray", "isscalar", "linalg"]
+__all__ = ["array", "asarray", "isscalar", "linalg", "vectorize"]
 __all__.extend(_DIFFERENTIABLE)
 __all__.extend(_CONSTANTS)
 

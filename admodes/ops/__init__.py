@@ -12,6 +12,7 @@ from admodes.ops import (  # noqa: F401
     einsum,
     elementwise,
     floating,
+    functional,
     indexing,
     interpolation,
     linalg,

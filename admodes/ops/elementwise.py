@@ -23,7 +23,7 @@ from admodes.registry import defcomposite, defop
 from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 
 
-def _constant(x) -> bool:
+def is_python_number(x) -> bool:
     """True for a Python number operand (``x * 2.0``), which a partial can use as a Python
     number, so that it stays weakly typed and keeps a float32 operand float32.
 
@@ -33,7 +33,7 @@ def _constant(x) -> bool:
     return isinstance(x, numbers.Number) and not isinstance(x, np.generic)
 
 
-def _unary(name, impl, partial, flops, doc, domain=None, saves=("inputs", "out"), **fields):
+def defunary(name, impl, partial, flops, doc, domain=None, saves=("inputs", "out"), **fields):
     """Declare ``y = impl(x)`` with ``ẏ = partial(x, y)·ẋ`` and ``x̄ = partial(x, y)·ȳ``."""
     def jvp(primals, tangents, out):
         return multiply(tangents[0], partial(primals[0], out))
@@ -45,7 +45,7 @@ def _unary(name, impl, partial, flops, doc, domain=None, saves=("inputs", "out")
                  domain=domain or dom.unary(), saves=saves, **fields)
 
 
-def _binary(name, impl, partial_x, partial_y, flops, doc, domain=None, **fields):
+def defbinary(name, impl, partial_x, partial_y, flops, doc, domain=None, **fields):
     """Declare a broadcasting ``y = impl(a, b)`` from its two partial derivatives."""
     def jvp(primals, tangents, out):
         a, b = primals
@@ -118,7 +118,7 @@ negative = defop(
     vjp=lambda ct, p, out: (negative(ct),), cost=ew_cost(1), domain=dom.unary(),
     linear=True, saves=(), doc="y = −x; ẏ = −ẋ; x̄ = −ȳ")
 
-multiply = _binary(
+multiply = defbinary(
     "multiply", np.multiply, lambda a, b, out: b, lambda a, b, out: a, 1,
     "y = a·b (broadcasting); ẏ = ȧ·b + a·ḃ; ā = unbroadcast(ȳ·b), b̄ = unbroadcast(ȳ·a)",
     saves=("inputs",))
@@ -126,10 +126,10 @@ multiply = _binary(
 
 def _reciprocal(b):
     """1/b; a Python number stays one, so a float32 tangent is not promoted to float64."""
-    return 1.0 / b if _constant(b) else divide(1.0, b)
+    return 1.0 / b if is_python_number(b) else divide(1.0, b)
 
 
-divide = _binary(
+divide = defbinary(
     "divide", np.divide, lambda a, b, out: _reciprocal(b),
     lambda a, b, out: negative(divide(out, b)), 1,
     "y = a/b; ẏ = ȧ/b − y·ḃ/b; ā = ȳ/b, b̄ = −ȳ·y/b (unbroadcast)",
@@ -138,7 +138,7 @@ divide = _binary(
 
 def _log_base(a, b, out):
     """∂(a^b)/∂b = a^b·log a for a > 0; 0 at a = 0 (the limit for b > 0); nan for a < 0."""
-    if _constant(a):  # a Python base (2.0 ** x): a Python factor keeps x's dtype
+    if is_python_number(a):  # a Python base (2.0 ** x): a Python factor keeps x's dtype
         return multiply(out, math.log(a) if a > 0 else 0.0 if a == 0 else math.nan)
     value = primal_value(a)
     safe = where(value > 0, a, 1.0)
@@ -148,10 +148,10 @@ def _log_base(a, b, out):
 
 def _power_base(a, b, out):
     """∂(a^b)/∂a = b·a^(b−1); a Python exponent stays one, keeping a's dtype."""
-    return multiply(b, power(a, b - 1 if _constant(b) else subtract(b, 1)))
+    return multiply(b, power(a, b - 1 if is_python_number(b) else subtract(b, 1)))
 
 
-power = _binary(
+power = defbinary(
     "power", np.power, _power_base, _log_base, 1,
     "y = a**b; ẏ = b·a**(b−1)·ȧ + y·log(a)·ḃ; ā = ȳ·b·a**(b−1), b̄ = ȳ·y·log(a) "
     "(b̄ = 0 where a = 0, nan where a < 0: a**b is not real-differentiable in b there)",
@@ -164,70 +164,70 @@ def _sq(x):
     return multiply(x, x)
 
 
-exp = _unary("exp", np.exp, lambda x, y: y, 1, "y = exp(x); ẏ = y·ẋ; x̄ = y·ȳ", saves=("out",))
-log = _unary("log", np.log, lambda x, y: divide(1.0, x), 1, "y = log(x); ẏ = ẋ/x; x̄ = ȳ/x",
+exp = defunary("exp", np.exp, lambda x, y: y, 1, "y = exp(x); ẏ = y·ẋ; x̄ = y·ȳ", saves=("out",))
+log = defunary("log", np.log, lambda x, y: divide(1.0, x), 1, "y = log(x); ẏ = ẋ/x; x̄ = ȳ/x",
              domain=dom.unary(dom.positive), saves=("inputs",))
-log1p = _unary("log1p", np.log1p, lambda x, y: divide(1.0, add(x, 1.0)), 1,
+log1p = defunary("log1p", np.log1p, lambda x, y: divide(1.0, add(x, 1.0)), 1,
                "y = log(1 + x); ẏ = ẋ/(1 + x); x̄ = ȳ/(1 + x)", domain=dom.unary(dom.positive),
                saves=("inputs",))
-expm1 = _unary("expm1", np.expm1, lambda x, y: add(y, 1.0), 1,
+expm1 = defunary("expm1", np.expm1, lambda x, y: add(y, 1.0), 1,
                "y = exp(x) − 1; ẏ = (y + 1)·ẋ; x̄ = (y + 1)·ȳ", saves=("out",))
-sqrt = _unary("sqrt", np.sqrt, lambda x, y: divide(0.5, y), 1,
+sqrt = defunary("sqrt", np.sqrt, lambda x, y: divide(0.5, y), 1,
               "y = √x; ẏ = ẋ/(2y); x̄ = ȳ/(2y)", domain=dom.unary(dom.positive), saves=("out",))
-square = _unary("square", np.square, lambda x, y: multiply(2.0, x), 1,
+square = defunary("square", np.square, lambda x, y: multiply(2.0, x), 1,
                 "y = x²; ẏ = 2x·ẋ; x̄ = 2x·ȳ", saves=("inputs",))
-sin = _unary("sin", np.sin, lambda x, y: cos(x), 1, "y = sin(x); ẏ = cos(x)·ẋ; x̄ = cos(x)·ȳ",
+sin = defunary("sin", np.sin, lambda x, y: cos(x), 1, "y = sin(x); ẏ = cos(x)·ẋ; x̄ = cos(x)·ȳ",
              saves=("inputs",))
-cos = _unary("cos", np.cos, lambda x, y: negative(sin(x)), 1,
+cos = defunary("cos", np.cos, lambda x, y: negative(sin(x)), 1,
              "y = cos(x); ẏ = −sin(x)·ẋ; x̄ = −sin(x)·ȳ", saves=("inputs",))
-tan = _unary("tan", np.tan, lambda x, y: add(1.0, _sq(y)), 1,
+tan = defunary("tan", np.tan, lambda x, y: add(1.0, _sq(y)), 1,
              "y = tan(x); ẏ = (1 + y²)·ẋ; x̄ = (1 + y²)·ȳ", domain=dom.unary(dom.unit),
              saves=("out",))
-tanh = _unary("tanh", np.tanh, lambda x, y: subtract(1.0, _sq(y)), 1,
+tanh = defunary("tanh", np.tanh, lambda x, y: subtract(1.0, _sq(y)), 1,
               "y = tanh(x); ẏ = (1 − y²)·ẋ; x̄ = (1 − y²)·ȳ; cost 1 tanh + 3 flops/elem",
               saves=("out",))
-sinh = _unary("sinh", np.sinh, lambda x, y: cosh(x), 1,
+sinh = defunary("sinh", np.sinh, lambda x, y: cosh(x), 1,
               "y = sinh(x); ẏ = cosh(x)·ẋ; x̄ = cosh(x)·ȳ", saves=("inputs",))
-cosh = _unary("cosh", np.cosh, lambda x, y: sinh(x), 1,
+cosh = defunary("cosh", np.cosh, lambda x, y: sinh(x), 1,
               "y = cosh(x); ẏ = sinh(x)·ẋ; x̄ = sinh(x)·ȳ", saves=("inputs",))
-arctan = _unary("arctan", np.arctan, lambda x, y: divide(1.0, add(1.0, _sq(x))), 1,
+arctan = defunary("arctan", np.arctan, lambda x, y: divide(1.0, add(1.0, _sq(x))), 1,
                 "y = arctan(x); ẏ = ẋ/(1 + x²); x̄ = ȳ/(1 + x²)", saves=("inputs",))
-arcsin = _unary("arcsin", np.arcsin, lambda x, y: divide(1.0, sqrt(subtract(1.0, _sq(x)))), 1,
+arcsin = defunary("arcsin", np.arcsin, lambda x, y: divide(1.0, sqrt(subtract(1.0, _sq(x)))), 1,
                 "y = arcsin(x); ẏ = ẋ/√(1 − x²); x̄ = ȳ/√(1 − x²)", domain=dom.unary(dom.unit),
                 saves=("inputs",))
-arccos = _unary("arccos", np.arccos,
+arccos = defunary("arccos", np.arccos,
                 lambda x, y: negative(divide(1.0, sqrt(subtract(1.0, _sq(x))))), 1,
                 "y = arccos(x); ẏ = −ẋ/√(1 − x²); x̄ = −ȳ/√(1 − x²)",
                 domain=dom.unary(dom.unit), saves=("inputs",))
 
-arcsinh = _unary("arcsinh", np.arcsinh, lambda x, y: divide(1.0, sqrt(add(_sq(x), 1.0))), 1,
+arcsinh = defunary("arcsinh", np.arcsinh, lambda x, y: divide(1.0, sqrt(add(_sq(x), 1.0))), 1,
                  "y = arcsinh(x); ẏ = ẋ/√(x² + 1); x̄ = ȳ/√(x² + 1)", saves=("inputs",))
-arccosh = _unary("arccosh", np.arccosh,
+arccosh = defunary("arccosh", np.arccosh,
                  lambda x, y: divide(1.0, sqrt(subtract(_sq(x), 1.0))), 1,
                  "y = arccosh(x) (x ≥ 1); ẏ = ẋ/√(x² − 1); x̄ = ȳ/√(x² − 1)",
                  domain=dom.unary(dom.above_one), saves=("inputs",))
-arctanh = _unary("arctanh", np.arctanh, lambda x, y: divide(1.0, subtract(1.0, _sq(x))), 1,
+arctanh = defunary("arctanh", np.arctanh, lambda x, y: divide(1.0, subtract(1.0, _sq(x))), 1,
                  "y = arctanh(x) (|x| < 1); ẏ = ẋ/(1 − x²); x̄ = ȳ/(1 − x²)",
                  domain=dom.unary(dom.unit), saves=("inputs",))
-log2 = _unary("log2", np.log2, lambda x, y: divide(1.0 / math.log(2.0), x), 1,
+log2 = defunary("log2", np.log2, lambda x, y: divide(1.0 / math.log(2.0), x), 1,
               "y = log₂(x); ẏ = ẋ/(x ln 2); x̄ = ȳ/(x ln 2)", domain=dom.unary(dom.positive),
               saves=("inputs",))
-log10 = _unary("log10", np.log10, lambda x, y: divide(1.0 / math.log(10.0), x), 1,
+log10 = defunary("log10", np.log10, lambda x, y: divide(1.0 / math.log(10.0), x), 1,
                "y = log₁₀(x); ẏ = ẋ/(x ln 10); x̄ = ȳ/(x ln 10)", domain=dom.unary(dom.positive),
                saves=("inputs",))
-exp2 = _unary("exp2", np.exp2, lambda x, y: multiply(y, math.log(2.0)), 1,
+exp2 = defunary("exp2", np.exp2, lambda x, y: multiply(y, math.log(2.0)), 1,
               "y = 2ˣ; ẏ = y ln 2·ẋ; x̄ = y ln 2·ȳ", saves=("out",))
-reciprocal = _unary("reciprocal", np.reciprocal, lambda x, y: negative(_sq(y)), 1,
+reciprocal = defunary("reciprocal", np.reciprocal, lambda x, y: negative(_sq(y)), 1,
                     "y = 1/x; ẏ = −y²·ẋ; x̄ = −y²·ȳ", domain=dom.unary(dom.away_from_zero),
                     saves=("out",))
-cbrt = _unary("cbrt", np.cbrt, lambda x, y: divide(1.0, multiply(3.0, _sq(y))), 1,
+cbrt = defunary("cbrt", np.cbrt, lambda x, y: divide(1.0, multiply(3.0, _sq(y))), 1,
               "y = ∛x (real, all x); ẏ = ẋ/(3y²); x̄ = ȳ/(3y²) (infinite at x = 0)",
               domain=dom.unary(dom.away_from_zero), saves=("out",))
-deg2rad = _unary("deg2rad", np.deg2rad, lambda x, y: math.pi / 180.0, 1,
+deg2rad = defunary("deg2rad", np.deg2rad, lambda x, y: math.pi / 180.0, 1,
                  "y = x·π/180; ẏ = ẋ·π/180; x̄ = ȳ·π/180", saves=(), linear=True)
-rad2deg = _unary("rad2deg", np.rad2deg, lambda x, y: 180.0 / math.pi, 1,
+rad2deg = defunary("rad2deg", np.rad2deg, lambda x, y: 180.0 / math.pi, 1,
                  "y = x·180/π; ẏ = ẋ·180/π; x̄ = ȳ·180/π", saves=(), linear=True)
-hypot = _binary(
+hypot = defbinary(
     "hypot", np.hypot, lambda a, b, out: divide(a, out), lambda a, b, out: divide(b, out), 4,
     "y = √(a² + b²) without overflow (broadcasting); ẏ = (a·ȧ + b·ḃ)/y; ā = ȳ·a/y, b̄ = ȳ·b/y "
     "(unbroadcast); undefined at a = b = 0", domain=dom.binary(dom.away_from_zero,
@@ -238,7 +238,7 @@ def _arctan2_partial(a, b, sign):
     return divide(b if sign > 0 else negative(a), add(_sq(a), _sq(b)))
 
 
-arctan2 = _binary(
+arctan2 = defbinary(
     "arctan2", np.arctan2, lambda a, b, out: _arctan2_partial(a, b, 1),
     lambda a, b, out: _arctan2_partial(a, b, -1), 4,
     "y = atan2(a, b), the angle of (b, a); ẏ = (b·ȧ − a·ḃ)/(a² + b²); ā = ȳ·b/(a² + b²), "
@@ -248,13 +248,14 @@ arctan2 = _binary(
 
 # -- piecewise functions (kinks; conventions in admodes.conventions) ------------------------------
 
-def _abs_partial(x, y):
+def abs_partial(x, y):
+    """abs'(x) = sign(x), and conventions.current().abs at x = 0."""
     value = primal_value(x)
     return np.where(value == 0, conventions.current().abs, np.sign(value)).astype(value.dtype)
 
 
-abs = _unary(
-    "abs", np.abs, _abs_partial, 1,
+abs = defunary(
+    "abs", np.abs, abs_partial, 1,
     "y = |x|; ẏ = sign(x)·ẋ; x̄ = sign(x)·ȳ; at x = 0 the derivative is the convention "
     "conventions.abs (default 0)", domain=dom.unary(dom.away_from_zero), saves=("inputs",),
     kinks="abs'(0) = conventions.current().abs (default 0, the minimum-norm subgradient)")
@@ -285,7 +286,7 @@ def _tie_partials(a, b, winner):
 
 
 def _extremum(name, impl, winner, word):
-    return _binary(
+    return defbinary(
         name, impl, lambda a, b, out: _tie_partials(a, b, winner)[0],
         lambda a, b, out: _tie_partials(a, b, winner)[1], 1,
         f"y = {name}(a, b); ẏ = ȧ where a is the {word}, ḃ where b is; ties follow "
@@ -323,11 +324,21 @@ def _where_domain(rng, dtype):
     return cases
 
 
+def _where_numpy(condition, *choices):
+    """numpy's one-argument where(condition): the indices of its nonzero entries (values)."""
+    if choices:
+        raise ValueError("where(): either both or neither of x and y should be given (numpy's "
+                         "rule)")
+    return np.nonzero(primal_value(condition))
+
+
 where = defop(
     "where", np.where, jvp=_where_jvp, vjp=_where_vjp, cost=ew_cost(1), domain=_where_domain,
     nargs=3, nondiff_argnums=(0,), linear=True, saves=("inputs",), selective=True,
+    numpy_signature=_where_numpy,
     doc="y = where(c, a, b); ẏ = where(c, ȧ, ḃ); ā = unbroadcast(where(c, ȳ, 0)), "
-        "b̄ = unbroadcast(where(c, 0, ȳ)); the condition is not differentiated")
+        "b̄ = unbroadcast(where(c, 0, ȳ)); the condition is not differentiated; where(c) is "
+        "numpy's nonzero(c)")
 
 
 @defcomposite("logaddexp", domain=dom.binary(),
@@ -460,7 +471,7 @@ def _sinc_domain(rng, dtype):
     return cases + [((np.array([0.0, 0.04, -0.12, 0.7, -1.5], dtype=dtype),), {})]
 
 
-sinc = _unary(
+sinc = defunary(
     "sinc", np.sinc, _sinc_slope, 4,
     "y = sin(πx)/(πx), y(0) = 1 (numpy's normalized sinc); ẏ = sinc'(x)·ẋ, x̄ = sinc'(x)·ȳ, "
     "sinc'(x) = (cos(πx) − y)/x, for |πx| < ½ by its Maclaurin series (exact at 0: "
@@ -538,7 +549,7 @@ _QUOTIENT_KINKS = ("y jumps by ±b where a/b crosses {where}: the partials are t
                    "piece numpy's value lies on (∂y/∂a = 1, ∂y/∂b = −q, q its integer quotient); "
                    "the jump itself is not differentiated (as sign's)")
 
-remainder = _binary(
+remainder = defbinary(
     "remainder", np.remainder, lambda a, b, out: 1.0, _quotient_partial, 2,
     "y = a − ⌊a/b⌋·b (floored: y has b's sign); ẏ = ȧ − ⌊a/b⌋·ḃ; ā = unbroadcast(ȳ), "
     "b̄ = −unbroadcast(⌊a/b⌋·ȳ)", domain=_QUOTIENT_DOMAIN,
@@ -551,7 +562,7 @@ def mod(x1, x2):
     return remainder(x1, x2)
 
 
-fmod = _binary(
+fmod = defbinary(
     "fmod", np.fmod, lambda a, b, out: 1.0, _quotient_partial, 2,
     "y = a − trunc(a/b)·b (C's fmod, truncated: y has a's sign); ẏ = ȧ − trunc(a/b)·ḃ; "
     "ā = unbroadcast(ȳ), b̄ = −unbroadcast(trunc(a/b)·ȳ)", domain=_QUOTIENT_DOMAIN,

@@ -28,14 +28,15 @@ import scipy.special as sc
 from admodes.ops import _domains as dom
 from admodes.ops._flops import elementwise as ew_cost
 from admodes.ops._helpers import normalize_axes
+from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import (
-    _abs_partial,
-    _binary,
-    _constant,
-    _unary,
+    abs_partial,
     add,
+    defbinary,
+    defunary,
     divide,
     exp,
+    is_python_number,
     log,
     log1p,
     multiply,
@@ -43,7 +44,6 @@ from admodes.ops.elementwise import (
     subtract,
     where,
 )
-from admodes.ops.elementwise import abs as abs_
 from admodes.ops.nn import log_softmax as nn_log_softmax
 from admodes.ops.nn import logsumexp as nn_logsumexp
 from admodes.ops.nn import sigmoid
@@ -60,7 +60,7 @@ _AS = "Abramowitz & Stegun (1964), Handbook of Mathematical Functions, eq. {}"
 
 def _special(name, impl, partial, flops, doc, refs, **fields):
     """A unary scipy.special function ``y = impl(x)`` with ``ẏ = partial(x, y)·ẋ``."""
-    return _unary(f"special.{name}", impl, partial, flops, doc, namespace=_NAMESPACE,
+    return defunary(f"special.{name}", impl, partial, flops, doc, namespace=_NAMESPACE,
                   refs=refs, **fields)
 
 
@@ -187,7 +187,7 @@ def _betaln_partial(a, b):
     return subtract(digamma(a), digamma(add(a, b)))
 
 
-betaln = _binary(
+betaln = defbinary(
     "special.betaln", sc.betaln, lambda a, b, out: _betaln_partial(a, b),
     lambda a, b, out: _betaln_partial(b, a), 6,
     "y = log|B(a, b)| = log|Γ(a)Γ(b)/Γ(a + b)| (broadcasting); ā = unbroadcast(ȳ·(ψ(a) − "
@@ -217,7 +217,7 @@ def _bessel_slope(x, out, order, scaled):
     else:
         slope = multiply(add(_bessel(x, order - 1, scaled), _bessel(x, order + 1, scaled)), 0.5)
     if scaled:
-        slope = subtract(slope, multiply(_abs_partial(x, out), out))
+        slope = subtract(slope, multiply(abs_partial(x, out), out))
     return slope
 
 
@@ -293,14 +293,14 @@ def _x_over(x, base):
 def _log_factor(y, function, op):
     """``op(y)``; a Python number y stays one (``function(y)`` as a float), which keeps a
     float32 x float32."""
-    return float(function(y)) if _constant(y) else op(y)
+    return float(function(y)) if is_python_number(y) else op(y)
 
 
 _XLOG_KINK = ("at x = 0, y = {y0} (value 0 by definition): ∂/∂x = {dx} = −inf (the one-sided "
               "limit, as JAX's); ∂/∂y = 0, since the function is 0 on the line x = 0 (JAX's "
               "x/{den} gives nan there)")
 
-xlogy = _binary(
+xlogy = defbinary(
     "special.xlogy", sc.xlogy, lambda x, y, out: _log_factor(y, np.log, log),
     lambda x, y, out: _x_over(x, y), 2,
     "y = x·log(b) (xlogy(x, b), 0 where x = 0, also at b = 0; broadcasting); "
@@ -308,7 +308,7 @@ xlogy = _binary(
     domain=dom.binary(dom.real, dom.positive), namespace=_NAMESPACE, saves=("inputs",),
     kinks=_XLOG_KINK.format(y0="0", dx="log 0", den="y"))
 
-xlog1py = _binary(
+xlog1py = defbinary(
     "special.xlog1py", sc.xlog1py, lambda x, y, out: _log_factor(y, np.log1p, log1p),
     lambda x, y, out: _x_over(x, add(y, 1.0)), 2,
     "y = x·log(1 + b) (xlog1py(x, b), 0 where x = 0, also at b = −1; broadcasting); "
