@@ -2,11 +2,21 @@
 
 ``flatten(tree) -> (leaves, treedef)`` and ``unflatten(treedef, leaves)`` are inverses; dict
 keys are visited in sorted order and a namedtuple is a node rebuilt as its own type, as in JAX.
+``map``, ``leaves``, ``structure``, ``reduce`` and ``all`` are ``jax.tree``'s (with its
+``is_leaf``); ``tree_map`` is ``jax.tree_util``'s name of ``map``.
+
+>>> from admodes import tree
+>>> tree.map(lambda a, b: a + b, {"w": 1.0, "b": (2.0,)}, {"w": 10.0, "b": (20.0,)})
+{'b': (22.0,), 'w': 11.0}
 """
 
 from __future__ import annotations
 
-__all__ = ["TreeDef", "columns", "flatten", "tree_map", "unflatten"]
+import builtins
+import functools
+
+__all__ = ["TreeDef", "all", "columns", "flatten", "leaves", "map", "reduce", "structure",
+           "tree_map", "unflatten"]
 
 
 class TreeDef:
@@ -46,21 +56,25 @@ class TreeDef:
 _LEAF = TreeDef("leaf")
 
 
-def flatten(tree):
-    """Leaves of ``tree`` in order, and its :class:`TreeDef`."""
+def flatten(tree, is_leaf=None):
+    """Leaves of ``tree`` in order, and its :class:`TreeDef`. ``is_leaf(node)`` True makes a
+    node a leaf as it is (JAX's ``is_leaf``)."""
     leaves = []
-    return leaves, _flatten(tree, leaves)
+    return leaves, _flatten(tree, leaves, is_leaf)
 
 
-def _flatten(tree, leaves):
+def _flatten(tree, leaves, is_leaf):
+    if is_leaf is not None and is_leaf(tree):
+        leaves.append(tree)
+        return _LEAF
     if isinstance(tree, (tuple, list)):
+        children = tuple(_flatten(c, leaves, is_leaf) for c in tree)
         if hasattr(tree, "_fields"):  # a namedtuple: its class is part of the structure
-            return TreeDef("namedtuple", type(tree), tuple(_flatten(c, leaves) for c in tree))
-        kind = "tuple" if isinstance(tree, tuple) else "list"
-        return TreeDef(kind, (), tuple(_flatten(c, leaves) for c in tree))
+            return TreeDef("namedtuple", type(tree), children)
+        return TreeDef("tuple" if isinstance(tree, tuple) else "list", (), children)
     if isinstance(tree, dict):
         keys = tuple(sorted(tree))
-        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves, is_leaf) for k in keys))
     if tree is None:
         return TreeDef("none")
     leaves.append(tree)
@@ -96,16 +110,44 @@ def _unflatten(treedef, it):
     return tuple(children) if kind == "tuple" else children
 
 
-def tree_map(fun, tree, *rest):
-    """Apply ``fun`` leafwise to ``tree`` and trees of the same structure."""
-    leaves, treedef = flatten(tree)
+def map(f, tree, *rest, is_leaf=None):
+    """Apply ``f`` leafwise to ``tree`` and trees of the same structure."""
+    leaves, treedef = flatten(tree, is_leaf)
     others = []
     for other in rest:
-        other_leaves, other_def = flatten(other)
+        other_leaves, other_def = flatten(other, is_leaf)
         if other_def != treedef:
             raise ValueError(f"tree structures differ: {treedef} vs {other_def}")
         others.append(other_leaves)
-    return unflatten(treedef, [fun(*xs) for xs in zip(leaves, *others)])
+    return unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+tree_map = map
+
+
+def leaves(tree, is_leaf=None):
+    """The leaves of ``tree`` in order."""
+    return flatten(tree, is_leaf)[0]
+
+
+def structure(tree, is_leaf=None):
+    """The :class:`TreeDef` of ``tree``."""
+    return flatten(tree, is_leaf)[1]
+
+
+_NO_INITIALIZER = object()
+
+
+def reduce(function, tree, initializer=_NO_INITIALIZER, is_leaf=None):
+    """``functools.reduce(function, leaves(tree)[, initializer])``."""
+    if initializer is _NO_INITIALIZER:
+        return functools.reduce(function, leaves(tree, is_leaf))
+    return functools.reduce(function, leaves(tree, is_leaf), initializer)
+
+
+def all(tree, *, is_leaf=None):
+    """True if every leaf of ``tree`` is truthy."""
+    return builtins.all(leaves(tree, is_leaf))
 
 
 def columns(trees, what):

@@ -133,3 +133,18 @@ def test_columns_group_the_leaves_of_equal_structures():
     with pytest.raises(ValueError, match=r"f returned outputs of different structures in "
                                          r"different iterations: \(\*,\) and \[\*\]"):
         tree.columns([(1.0,), [1.0]], "f")
+
+
+def test_jax_tree_functions(jax_x64):
+    """map, leaves, structure, reduce and all as jax.tree's, with is_leaf."""
+    t = {"w": np.ones(2), "layers": [(1.0, 2.0), (3.0, None)]}
+    assert tree.leaves(t)[1:] == jax_x64.tree.leaves(t)[1:]
+    assert tree.reduce(lambda a, b: a + b, t, 0.0) == pytest.approx(
+        jax_x64.tree.reduce(lambda a, b: a + b, t, 0.0))
+    pairs = lambda x: isinstance(x, tuple)
+    assert len(tree.leaves(t, is_leaf=pairs)) == len(jax_x64.tree.leaves(t, is_leaf=pairs)) == 3
+    doubled = tree.map(lambda p: p * 2 if not isinstance(p, tuple) else p, t, is_leaf=pairs)
+    assert doubled["layers"] == t["layers"] and np.all(doubled["w"] == 2.0)
+    assert tree.structure(t) == tree.flatten(t)[1] and tree.tree_map is tree.map
+    assert tree.all([True, (1, 2.0)]) and not tree.all({"a": True, "b": 0})
+    assert tree.reduce(max, [3.0, (7.0, 5.0)]) == 7.0
