@@ -14,16 +14,12 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import as_array
-from admodes.ops._numpy_keywords import is_discrete_dtype
+from admodes.ops._numpy_keywords import is_discrete_dtype, traced
 from admodes.ops.elementwise import add, as_dtype, divide, log10, multiply, power, subtract
 from admodes.ops.indexing import getitem
 from admodes.ops.shape import broadcast_to, concatenate, moveaxis, reshape
 from admodes.registry import defcomposite
 from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
-
-
-def _traced(*values):
-    return any(isinstance(v, Tracer) for v in values)
 
 
 def _linspace_domain(rng, dtype):
@@ -94,7 +90,7 @@ def _logspace_domain(rng, dtype):
                   "= base ** linspace(start, stop, num, endpoint, axis): differentiable in start, "
                   "stop and base")
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    if not _traced(start, stop, base):
+    if not traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     if is_discrete_dtype(dtype, "logspace"):
         return np.logspace(primal_value(start), primal_value(stop), num, endpoint,
@@ -128,7 +124,7 @@ def _geomspace_domain(rng, dtype):
                   "s·10^(l_0 + i·(l_1 − l_0)/div) with l = log10|·|, the ends exactly start and "
                   "stop; differentiable in start and stop (real values only)")
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    if not _traced(start, stop):
+    if not traced(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     if is_discrete_dtype(dtype, "geomspace"):
         return np.geomspace(primal_value(start), primal_value(stop), num, endpoint, dtype, axis)
@@ -173,7 +169,7 @@ def _meshgrid_domain(rng, dtype):
                   "a reshape and a broadcast (sparse: the reshape only); ∂ of output i is ẋ_i "
                   "broadcast, x̄_i sums its output's cotangent over the other axes")
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
-    if not _traced(*xi):
+    if not traced(*xi):
         return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid(): indexing must be 'xy' or 'ij', got {indexing!r}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.ops import _domains as dom
+from admodes.ops._numpy_keywords import traced
 from admodes.ops.arrangement import diff
 from admodes.ops.elementwise import (
     add,
@@ -46,10 +47,6 @@ from admodes.tracing import Tracer, primal_value, size_of
 
 _NUMPY_DOCS = ("numpy documentation: numpy.unique, intersect1d, union1d, setdiff1d, setxor1d",
                "numpy documentation: numpy.bincount, numpy.histogram, numpy.nextafter")
-
-
-def _traced(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
 
 
 def _flat(x):
@@ -120,7 +117,7 @@ def _set_domain(rng, dtype):
               doc="union1d(ar1, ar2) = unique(concatenate(ravel(ar1), ravel(ar2))): a gather "
                   "of the distinct values (ar1's at a value both hold)")
 def union1d(ar1, ar2):
-    if not _traced(ar1, ar2):
+    if not traced(ar1, ar2):
         return np.union1d(ar1, ar2)
     return unique(concatenate([_flat(ar1), _flat(ar2)]))
 
@@ -141,7 +138,7 @@ def setdiff1d(ar1, ar2, assume_unique=False):
               doc="setxor1d(ar1, ar2, assume_unique): the sorted values in exactly one of "
                   "unique(ar1), unique(ar2): a gather from their concatenation")
 def setxor1d(ar1, ar2, assume_unique=False):
-    if not _traced(ar1, ar2):
+    if not traced(ar1, ar2):
         return np.setxor1d(ar1, ar2, assume_unique)
     if assume_unique:
         both = concatenate([_flat(ar1), _flat(ar2)])
@@ -210,7 +207,7 @@ def _edges_expression(a, bins, range, edges):
         lo, hi = amin(a), amax(a)
     else:
         return None
-    if not _traced(lo, hi):
+    if not traced(lo, hi):
         return None
     share = (np.arange(edges.size) / (edges.size - 1)).astype(edges.dtype)
     return add(multiply(lo, 1 - share), multiply(hi, share))

@@ -102,8 +102,8 @@ def _numpy_reduction(op, numpy_function, identity, combine, a, axis, dtype, out,
     if initial is UNSET:
         return op(x, axis=axis, keepdims=keepdims)
     shape = shape_of(x)
-    if identity is None and math.prod(shape[i] for i in normalize_axes(axis, len(shape), name)) \
-            == 0:  # an empty max or min: initial alone
+    reduced = math.prod(shape[i] for i in normalize_axes(axis, len(shape), name))
+    if identity is None and reduced == 0:  # an empty max or min: initial alone
         empty = numpy_function(np.zeros(shape, dtype=x.dtype), axis=axis, keepdims=keepdims,
                                initial=0)
         return add(np.zeros_like(empty), initial)

@@ -340,10 +340,9 @@ def _nan_variance(name, a, axis, dtype, out, ddof, keepdims, where, mean_, corre
     x = a if dtype is None else as_dtype(a, np.dtype(dtype))
     filled, keep = _kept(x, where, name)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return std(filled, axis=axis, ddof=ddof, keepdims=keepdims, where=keep,
-                   **given(mean=mean_, correction=correction)) if name == "nanstd" else var(
-            filled, axis=axis, ddof=ddof, keepdims=keepdims, where=keep,
-            **given(mean=mean_, correction=correction))
+        return (std if name == "nanstd" else var)(filled, axis=axis, ddof=ddof,
+                                                  keepdims=keepdims, where=keep,
+                                                  **given(mean=mean_, correction=correction))
 
 
 @defcomposite("nanvar", domain=_nan_var_domain,
