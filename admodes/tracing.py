@@ -119,6 +119,8 @@ _VALUE_UFUNCS = frozenset({
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
     "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or", "logical_not",
     "logical_xor", "floor", "ceil", "rint", "trunc", "floor_divide", "spacing", "gcd", "lcm",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift",
+    "bitwise_count",
 })
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide"}
 _VALUE_FUNCTIONS = frozenset({
@@ -128,7 +130,7 @@ _VALUE_FUNCTIONS = frozenset({
     "isreal", "iscomplex", "array_equiv", "argwhere", "flatnonzero", "searchsorted",
     "digitize", "isin", "nanargmax", "nanargmin", "argpartition", "lexsort", "fix", "angle",
     "unravel_index", "ravel_multi_index", "matrix_rank", "tril_indices_from",
-    "triu_indices_from", "diag_indices_from",
+    "triu_indices_from", "diag_indices_from", "isposinf", "isneginf", "packbits", "unpackbits",
 })
 
 
@@ -296,12 +298,20 @@ class Tracer:
     def __rdivmod__(self, other): return self._ops["divmod"](other, self)
 
     def __setitem__(self, index, value):
-        raise TypeError("in-place assignment to a traced array is not differentiable; build the "
-                        "array with anp.where, anp.concatenate/anp.stack or anp.array([...]) "
-                        "instead")
+        raise TypeError("in-place assignment to a traced array is not differentiable; use "
+                        "x.at[index].set(value) (a new array, as in JAX), or build the array "
+                        "with anp.where, anp.concatenate/anp.stack or anp.array([...])")
 
     def __getitem__(self, index):
         return self._ops["getitem"].fun(self, index)
+
+    @property
+    def at(self):
+        """JAX's functional index updates, ``x.at[index].set(v)``, ``.add(v)``, ``.multiply``,
+        ``.divide``, ``.power``, ``.min``, ``.max``, ``.apply(f)``, ``.get()``: new arrays
+        (:mod:`admodes.ops.index_update`)."""
+        from admodes.ops.index_update import IndexUpdateHelper  # ops import this module
+        return IndexUpdateHelper(self)
 
     # -- array methods ----------------------------------------------------------------------
     def reshape(self, *shape, order="C"):

@@ -1,6 +1,6 @@
-"""Behaviour of numpy 2.x's array-API names (admodes.ops.array_api) and of linalg.cond,
-tensorsolve and tensorinv (admodes.ops.tensor_linalg) that the generated registry tests (one
-domain case at a time) do not reach: numpy's values on argument forms and edge cases outside
+"""Behaviour of numpy 2.x's array-API names (admodes.ops.array_api, admodes.ops.aliases) and
+of linalg.cond, tensorsolve and tensorinv (admodes.ops.tensor_linalg) that the generated
+registry tests (one domain case at a time) do not reach: numpy's values on argument forms and edge cases outside
 the domains, results without derivative, derivatives with a closed form, singular matrices,
 numpy's own functions called on tracers, and every bad argument's error."""
 
@@ -93,6 +93,17 @@ _MATCHES_NUMPY = [
     ("linalg.tensorsolve", (np.eye(6).reshape(2, 3, 6), np.arange(6.0)), {"axes": [1, 0]}),
     ("linalg.tensorinv", (np.eye(24).reshape(4, 6, 8, 3),), {}),
     ("linalg.tensorinv", (np.eye(24).reshape(24, 8, 3),), {"ind": 1}),
+    ("matvec", (_I32, np.arange(3)), {}),                   # integers: numpy's int result
+    ("matvec", (np.ones((2, 1, 2, 3)), np.ones((4, 3))), {}),
+    ("vecmat", (np.arange(2.0), _X), {}),
+    ("vecmat", (np.ones((3, 1, 2)), np.ones((4, 2, 5), np.float32)), {}),
+    ("unique_values", (np.array([3.0, 1.0, 3.0, np.nan, np.nan]),), {}),  # each NaN distinct
+    ("unique_counts", (_I32,), {}),
+    ("unique_inverse", (np.array([[2.0, 1.0], [2.0, 0.5]]),), {}),
+    ("unique_all", (np.array([1.5, -1.0, 1.5, 0.0], np.float32),), {}),
+    ("acos", (np.array([0.5, -1.0]),), {}),
+    ("atan2", (_I32, 2), {}),
+    ("pow", (_I32, 2), {}),                                 # integer power stays int
 ]
 
 
@@ -229,6 +240,26 @@ def test_tensorinv_is_the_inverse_under_tensordot(rng):
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["unique_counts", "unique_inverse", "unique_all"])
+def test_unique_results_are_numpys_named_tuples_with_a_traced_values_field(name):
+    x = np.array([[2.0, -1.0, 2.0], [0.5, -1.0, 3.0]])
+    ours, numpys = getattr(anp, name), getattr(np, name)
+    seen = []
+
+    def first_values(v):
+        result = ours(v)
+        seen.append(result)
+        return result.values
+    jacobian = ad.jacrev(first_values)(x)
+    expected = numpys(x)
+    assert type(seen[0]) is type(expected) and seen[0]._fields == expected._fields
+    for got, want in zip(seen[0][1:], expected[1:]):
+        _assert_same(got, want, name)
+    rows = np.zeros((4, 6))  # values [-1, 0.5, 2, 3] at their first flat positions [1, 3, 0, 5]
+    rows[[0, 1, 2, 3], [1, 3, 0, 5]] = 1.0
+    np.testing.assert_array_equal(jacobian.reshape(4, 6), rows)
+
+
 # -- numpy's own functions on tracers dispatch here -----------------------------------------------
 
 @pytest.mark.parametrize(("numpy_fun", "admodes_fun"), [
@@ -240,7 +271,13 @@ def test_tensorinv_is_the_inverse_under_tensordot(rng):
     (lambda x: np.sum(np.cumulative_sum(x, axis=0) ** 2), lambda x: anp.sum(
         anp.cumulative_sum(x, axis=0) ** 2)),
     (lambda x: np.unstack(x)[1] ** 2, lambda x: anp.unstack(x)[1] ** 2),
-], ids=["vector_norm", "matrix_norm", "cond", "trace", "vecdot", "cumulative_sum", "unstack"])
+    (lambda x: np.matvec(x, x[0]), lambda x: anp.matvec(x, x[0])),
+    (lambda x: np.vecmat(x[1], x), lambda x: anp.vecmat(x[1], x)),
+    (lambda x: np.unique_all(x).values, lambda x: anp.unique_all(x).values),
+    (lambda x: np.acos(x / 4) + np.pow(x, 2) + np.atan2(x, 1.5), lambda x: anp.acos(
+        x / 4) + anp.pow(x, 2) + anp.atan2(x, 1.5)),
+], ids=["vector_norm", "matrix_norm", "cond", "trace", "vecdot", "cumulative_sum", "unstack",
+        "matvec", "vecmat", "unique_all", "aliases"])
 def test_numpy_functions_on_tracers_are_the_admodes_entries(numpy_fun, admodes_fun):
     x = _SQUARE
     np.testing.assert_allclose(ad.jacrev(numpy_fun)(x), ad.jacfwd(admodes_fun)(x), rtol=1e-12)
@@ -273,6 +310,16 @@ _L = anp.linalg
     (lambda: anp.vecdot(np.ones(3, complex), np.ones(3)), TypeError,
      ("vecdot(): admodes differentiates real-valued functions only; got a complex input of dtype "
      "complex128. Pass its real and imaginary parts as two real arrays.")),
+    (lambda: anp.matvec(np.ones((2, 3)), np.ones(2)), ValueError,
+     ("matvec(): the core dimensions do not match: shapes (2, 3) and (2,) (N = 2 in the vector, "
+      "3 in the matrix)")),
+    (lambda: anp.matvec(np.ones(3), np.ones(3)), ValueError,
+     "matvec(): needs a matrix (..., M, N) and a vector (..., N); got shapes (3,) and (3,)"),
+    (lambda: anp.vecmat(np.ones(2), np.ones((3, 2))), ValueError,
+     ("vecmat(): the core dimensions do not match: shapes (2,) and (3, 2) (N = 2 in the vector, "
+      "3 in the matrix)")),
+    (lambda: anp.vecmat(np.float64(1.0), np.ones((1, 2))), ValueError,
+     "vecmat(): needs a vector (..., N) and a matrix (..., N, M); got shapes () and (1, 2)"),
     (lambda: anp.unstack(np.float64(1.0)), ValueError,
      "unstack(): x is 0-d; it must have at least one axis"),
     (lambda: anp.unstack(np.ones(3), axis=1), ValueError,

@@ -17,12 +17,13 @@ from admodes.numpy._namespace import array as array
 from admodes.numpy._namespace import asarray as asarray
 from admodes.numpy._namespace import missing_attribute, populate
 from admodes.ops.functional import vectorize as vectorize
+from admodes.ops.index_update import at as at
 from admodes.tracing import primal_value
 
 _DIFFERENTIABLE = populate(globals(), "numpy")
 
-# Creation functions, constants and piecewise-constant or integer-valued functions: they act
-# on values (a traced argument contributes its value and a zero derivative). Those that keep
+# Creation functions, constants, dtypes and piecewise-constant or integer-valued functions:
+# they act on values (a traced argument contributes its value and a zero derivative). Those that keep
 # values of their inputs (unique, the set functions, bincount's weights, histogram) are
 # registry entries instead (admodes/ops/discrete.py).
 _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full_like", "eye",
@@ -43,7 +44,21 @@ _CONSTANTS = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "full
               "argwhere", "flatnonzero", "searchsorted", "digitize", "isin", "nanargmax",
               "nanargmin", "argpartition", "lexsort",
               # integer-valued or piecewise constant
-              "around", "fix", "floor_divide", "angle", "spacing", "gcd", "lcm"]
+              "around", "fix", "floor_divide", "angle", "spacing", "gcd", "lcm", "isposinf",
+              "isneginf", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+              "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift", "bitwise_count",
+              "invert", "left_shift", "right_shift", "packbits", "unpackbits",
+              # window functions, grids and index helpers (constants)
+              "bartlett", "blackman", "hamming", "hanning", "kaiser", "mgrid", "ogrid", "s_",
+              "index_exp", "euler_gamma",
+              # dtypes and their helpers
+              "dtype", "finfo", "iinfo", "issubdtype", "isdtype", "result_type", "promote_types",
+              "can_cast", "iterable", "bool", "int8", "int16", "int_", "uint", "uint8",
+              "uint16", "uint32", "uint64", "single", "double", "generic", "number", "integer",
+              "signedinteger", "unsignedinteger", "inexact", "floating",
+              # calls the user's function on index grids: traced values it closes over stay
+              # traced
+              "fromfunction"]
 for _name in _CONSTANTS:
     globals()[_name] = getattr(_np, _name)
 
@@ -61,7 +76,7 @@ def isscalar(element):
     return _np.isscalar(primal_value(element))
 
 
-__all__ = ["array", "asarray", "isscalar", "linalg", "vectorize"]
+__all__ = ["array", "asarray", "at", "isscalar", "linalg", "vectorize"]
 __all__.extend(_DIFFERENTIABLE)
 __all__.extend(_CONSTANTS)
 

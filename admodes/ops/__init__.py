@@ -3,6 +3,7 @@ it is the only place registration is triggered."""
 
 from admodes.ops import (  # noqa: F401
     activations,
+    aliases,
     arrangement,
     array_api,
     creation,
@@ -13,16 +14,19 @@ from admodes.ops import (  # noqa: F401
     elementwise,
     floating,
     functional,
+    index_update,
     indexing,
     interpolation,
     linalg,
     nn,
     numerics,
+    padding,
     polynomials,
     pooling,
     reductions,
     shape,
     special,
+    special_integrals,
     statistics,
     tensor_linalg,
 )

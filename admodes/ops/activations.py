@@ -1,6 +1,8 @@
 """jax.nn's other activation functions, as composites of registry primitives: gelu, silu
-(swish), elu, celu, selu, leaky_relu, relu6, hard_tanh, hard_sigmoid, hard_silu (hard_swish),
-log_sigmoid, soft_sign, sparse_plus and standardize; and one_hot, which is value-level.
+(swish), mish, elu, celu, selu, leaky_relu, relu6, hard_tanh, hard_sigmoid, hard_silu
+(hard_swish), log_sigmoid, soft_sign, squareplus, sparse_plus, sparse_sigmoid, glu, identity,
+tanh, standardize and logmeanexp; log1mexp, a primitive (its two-branch stable form would
+differentiate branch by branch); and one_hot, which is value-level.
 
 Signatures are JAX's, and so is the derivative at each kink (read from
 jax/_src/nn/functions.py and checked against jax.grad): the branch JAX's ``jnp.where`` takes at
@@ -33,8 +35,11 @@ from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import (
     add,
     clip,
+    defunary,
     divide,
     expm1,
+    maximum,
+    minimum,
     multiply,
     negative,
     sqrt,
@@ -42,11 +47,13 @@ from admodes.ops.elementwise import (
     subtract,
     where,
 )
-from admodes.ops.nn import relu, sigmoid, softplus
+from admodes.ops.elementwise import tanh as tanh_
+from admodes.ops.elementwise import where as where_  # jax's keyword where= hides the op
+from admodes.ops.nn import logsumexp, relu, sigmoid, softplus
 from admodes.ops.reductions import mean as mean_
 from admodes.ops.special import ndtr
 from admodes.registry import defcomposite
-from admodes.tracing import Tracer, primal_value
+from admodes.tracing import Tracer, primal_value, shape_of
 
 
 def _value(x):
@@ -110,6 +117,28 @@ def swish(x):
     return silu(x)
 
 
+@defcomposite("mish", namespace="nn", domain=dom.unary(_away_from(-1.1924)),
+              refs=("Misra (2019), arXiv:1908.08681",),
+              doc="mish(x) = x·tanh(softplus(x)); ẏ = (tanh(s) + x·(1 − tanh²(s))·sigmoid(x))·ẋ, "
+                  "s = softplus(x)")
+def mish(x):
+    return multiply(x, tanh_(softplus(x)))
+
+
+@defcomposite("squareplus", namespace="nn",
+              domain=lambda rng, dtype: dom.unary()(rng, dtype) + [
+                  ((dom.real(rng, (2, 3), dtype), dom.positive(rng, (3,), dtype)), {})],
+              refs=("Barron (2021), arXiv:2112.11687, eq. (1)",),
+              doc="squareplus(x, b=4) = (x + √(x² + b))/2, for x < 0 as b/(2(√(x² + b) − x)) "
+                  "(the same value without cancellation); ẏ = (1 + x/√(x² + b))/2·ẋ, "
+                  "∂/∂b = 1/(4√(x² + b)) (b may be traced)")
+def squareplus(x, b=4):
+    root = sqrt(add(square(x), b))
+    nonnegative = _value(x) >= 0
+    return where(nonnegative, multiply(add(x, root), 0.5),
+                 divide(b, multiply(subtract(root, x), 2.0)))
+
+
 @defcomposite("log_sigmoid", namespace="nn",
               domain=lambda rng, dtype: dom.unary()(rng, dtype) + [
                   ((np.array([-30.0, -5.0, 5.0, 30.0], dtype=dtype),), {})],
@@ -117,6 +146,36 @@ def swish(x):
                   "ẏ = sigmoid(−x)·ẋ")
 def log_sigmoid(x):
     return negative(softplus(negative(x)))
+
+
+@defcomposite("nn.tanh", namespace="nn", domain=dom.unary(),
+              doc="jax.nn's tanh: numpy's tanh (the same op: ẏ = (1 − y²)·ẋ)")
+def tanh(x):
+    return tanh_(x)
+
+
+@defcomposite("nn.identity", namespace="nn", domain=dom.unary(),
+              doc="identity(x) = x; ẏ = ẋ (a traced x is returned itself: tracers are "
+                  "immutable; other input as an array)")
+def identity(x):
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+def _log1mexp_impl(x):
+    """log(−expm1(−x)) below log 2, log1p(−e^(−x)) above (Mächler 2012, eq. (7)): each form is
+    accurate on its side."""
+    x = np.asarray(x)
+    return np.where(x < math.log(2.0), np.log(-np.expm1(-x)), np.log1p(-np.exp(-x)))
+
+
+log1mexp = defunary(
+    "log1mexp", _log1mexp_impl, lambda x, y: divide(1.0, expm1(x)), 4,
+    "y = log(1 − e^(−x)) for x > 0 (nan for x < 0); ẏ = ẋ/expm1(x); x̄ = ȳ/expm1(x) (the slope "
+    "e^(−x)/(1 − e^(−x)) without cancellation, as JAX's custom JVP)",
+    domain=lambda rng, dtype: dom.unary(dom.positive)(rng, dtype) + [
+        ((np.array([0.05, 0.4, 3.0, 12.0], dtype=dtype),), {})],
+    namespace="nn", refs=("Mächler (2012), Rmpfr vignette log1mexp-note, eq. (7)",),
+    saves=("inputs",))
 
 
 # -- piecewise activations (JAX's derivative at each kink) ------------------------------------------
@@ -240,6 +299,41 @@ def sparse_plus(x):
     return where(value <= -1, 0.0, where(value >= 1, x, middle))
 
 
+@defcomposite("sparse_sigmoid", namespace="nn", domain=dom.unary(_away_from(-1.0, 1.0)),
+              kinks="sparse_sigmoid'(±1) = ¼ by conventions.ties ('split', the default: ½ of "
+                    "the slope ½, as JAX's clip = minimum(maximum(·)) with its tie rule); ½ "
+                    "under 'first'",
+              refs=("Martins et al. (2020), arXiv:2006.07214",),
+              doc="sparse_sigmoid(x) = clip(x + 1, 0, 2)/2 = minimum(maximum(x + 1, 0), 2)/2, "
+                  "the derivative of sparse_plus; ẏ = ẋ/2 on (−1, 1), 0 outside")
+def sparse_sigmoid(x):
+    return multiply(minimum(maximum(add(x, 1.0), 0.0), 2.0), 0.5)
+
+
+def _glu_domain(rng, dtype):
+    return [((dom.real(rng, (4,), dtype),), {}), ((dom.real(rng, (2, 6), dtype),), {}),
+            ((dom.real(rng, (4, 3), dtype),), {"axis": 0}),
+            ((dom.real(rng, (2, 2, 3), dtype),), {"axis": 1})]
+
+
+@defcomposite("glu", namespace="nn", domain=_glu_domain,
+              refs=("Dauphin et al. (2017), arXiv:1612.08083, eq. (1)",),
+              doc="glu(x, axis=-1) = a·sigmoid(b), a and b the first and second half of x along "
+                  "axis (of even length); ∂/∂a = sigmoid(b), ∂/∂b = a·sigmoid'(b)")
+def glu(x, axis=-1):
+    shape = shape_of(x)
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"glu(): axis {axis} is out of bounds for x of shape {shape}")
+    size = shape[axis]
+    if size % 2:
+        raise ValueError(f"glu(): the axis {axis} of x (shape {shape}) has odd length {size}; "
+                         f"glu splits it into two equal halves")
+    first, second = (tuple(slice(start, start + size // 2) if i == axis % len(shape)
+                           else slice(None) for i in range(len(shape)))
+                     for start in (0, size // 2))
+    return multiply(x[first], sigmoid(x[second]))
+
+
 # -- normalization -----------------------------------------------------------------------------
 
 def _standardize_domain(rng, dtype):
@@ -270,6 +364,35 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, *, algorithm
         else:
             variance = mean_(square(subtract(x, mean)), axis=axis, keepdims=True)
     return divide(subtract(x, mean), sqrt(add(variance, epsilon)))
+
+
+def _logmeanexp_domain(rng, dtype):
+    def r(*shape):
+        return dom.real(rng, shape, dtype)
+    mask = np.array([[True, False, True], [True, True, True]])
+    return [((r(4),), {}), ((r(2, 3),), {"axis": 1}), ((r(2, 3),), {"axis": 0, "keepdims": True}),
+            ((r(2, 3, 2),), {"axis": (0, 2)}), ((r(2, 3),), {"axis": 1, "where": mask}),
+            ((r(2, 3), None, mask[0]), {})]
+
+
+@defcomposite("logmeanexp", namespace="nn", domain=_logmeanexp_domain,
+              doc="logmeanexp(x, axis=None, where=None, keepdims=False) = log(mean_axis e^x) = "
+                  "logsumexp(x) − log n, n the number of entries reduced (those where the "
+                  "boolean mask where= is True; masked entries count as −inf); ẋ's weights are "
+                  "the softmax over the kept entries")
+def logmeanexp(x, axis=None, where=None, keepdims=False):
+    shape = shape_of(x)
+    if where is None:
+        mask = np.ones(shape, dtype=bool)
+    else:
+        if isinstance(where, Tracer) or np.asarray(where).dtype != bool:
+            raise TypeError(f"logmeanexp(): where must be a boolean mask (a constant array), "
+                            f"got {'a traced array' if isinstance(where, Tracer) else where!r}")
+        mask = np.broadcast_to(where, shape)
+        x = where_(mask, x, -np.inf)
+    count = np.sum(mask, axis=axis, keepdims=keepdims)
+    total = logsumexp(x, axis=axis, keepdims=keepdims)
+    return subtract(total, np.log(count).astype(_value(total).dtype))
 
 
 # -- one_hot: value-level (integer indices in, no derivative) --------------------------------

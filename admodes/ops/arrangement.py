@@ -1,7 +1,7 @@
 """Rearranging composites of numpy's namespace: ravel, atleast_1d/2d/3d, broadcast_arrays,
 flip, fliplr, flipud, rot90, roll, tile, repeat, split, array_split, vstack, hstack,
 column_stack, dstack, append, block, triu, tril, take_along_axis, sort, diff, ediff1d,
-trapezoid, pad, diagonal, diagflat, convolve, select, copy.
+trapezoid, diagonal, diagflat, convolve, select, copy.
 
 Each is written with the shape and indexing primitives (reshape, broadcast_to, concatenate,
 index_basic, take, where), so both modes and every order come from their rules; each follows
@@ -393,7 +393,7 @@ def sort(x, axis=-1):
     return _along_axis(x, np.argsort(value, axis=axis, kind="stable"), axis, "sort")
 
 
-# -- differences, integration, padding, diagonals -------------------------------------------------
+# -- differences, integration, diagonals -------------------------------------------------
 
 @defcomposite("diff", domain=_cases(((5,), (), {}), ((3, 4), (), {"n": 2, "axis": 0})),
               doc="diff(x, n=1, axis=-1): x[1:] − x[:-1] along axis, n times (linear)")
@@ -464,47 +464,6 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return multiply(sum_(multiply(mids, widths), axis=axis), 0.5)
 
 
-_PAD_GATHERS = ("edge", "reflect", "symmetric", "wrap")
-
-
-@defcomposite("pad", domain=_cases(((3,), (1,), {}), ((2, 3), (((1, 0), (2, 1)),),
-                                                        {"constant_values": 1.5}),
-                                   ((4,), (2,), {"mode": "edge"}),
-                                   ((2, 3), (((1, 2), (3, 1)),), {"mode": "reflect"}),
-                                   ((3, 2), ((2, 5),), {"mode": "symmetric"}),
-                                   ((2, 3), (((0, 3), (4, 2)),), {"mode": "wrap"})),
-              doc="pad(x, pad_width, mode='constant', constant_values=0): x placed in a larger "
-                  "array of the constant (the transpose of slicing, plus the constant border); "
-                  "modes 'edge', 'reflect', 'symmetric', 'wrap' gather x along each axis by "
-                  "numpy's own index pattern (np.pad of arange(n)), so x̄ scatter-adds the "
-                  "cotangents of the copies")
-def pad(x, pad_width, mode="constant", constant_values=0.0, reflect_type="even"):
-    shape = shape_of(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
-    if np.any(widths < 0):
-        raise ValueError(f"pad(): pad widths must be non-negative, got {pad_width!r}")
-    if mode in _PAD_GATHERS:
-        if reflect_type != "even":
-            raise ValueError(f"pad(): admodes supports reflect_type='even' only, got "
-                             f"{reflect_type!r}")
-        for axis, (lo, hi) in enumerate(widths):
-            if lo or hi:
-                index = np.pad(np.arange(shape[axis]), (int(lo), int(hi)), mode=mode)
-                x = take(x, index, axis=axis)
-        return x
-    if mode != "constant":
-        raise ValueError(f"pad(): admodes supports the modes 'constant', "
-                         f"{', '.join(map(repr, _PAD_GATHERS))}; got {mode!r}")
-    padded = tuple(int(n + lo + hi) for n, (lo, hi) in zip(shape, widths))
-    index = tuple(slice(int(lo), int(lo) + n) for n, (lo, _) in zip(shape, widths))
-    out = index_basic_transpose(x, index=index, shape=padded)
-    if np.any(np.asarray(constant_values) != 0):
-        border = np.pad(np.zeros(shape, dtype=np.result_type(primal_value(x))), widths,
-                        constant_values=constant_values)
-        out = add(out, border)
-    return out
-
-
 @defcomposite("diagonal", domain=_cases(((3, 4), (), {}), ((3, 4), (), {"offset": 1}),
                                         ((2, 3, 3), (), {"axis1": 1, "axis2": 2}),
                                         ((3, 2, 4), (), {"offset": -1, "axis1": 2, "axis2": 0})),
@@ -567,8 +526,9 @@ def gathered_products(a, v, positions):
     """``y_j = Σ_i a_i v[positions[j, i]]`` with v taken as 0 outside its range (positions
     within ±(len(a) − 1) of it): a gather of the zero-padded v times a, summed
     (O(positions.size) memory)."""
-    n = shape_of(a)[0]
-    return sum_(multiply(take(pad(v, (n - 1, n - 1)), positions + (n - 1), axis=0), a), axis=1)
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    padded = index_basic_transpose(v, index=(slice(n - 1, n - 1 + m),), shape=(m + 2 * n - 2,))
+    return sum_(multiply(take(padded, positions + (n - 1), axis=0), a), axis=1)
 
 
 @defcomposite("convolve", domain=_convolve_domain,

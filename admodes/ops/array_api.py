@@ -1,5 +1,6 @@
-"""numpy 2.x's array-API names, in numpy's namespace (concat, permute_dims, matrix_transpose,
-vecdot, unstack, cumulative_sum, cumulative_prod, astype, true_divide) and in numpy.linalg's
+"""numpy 2.x's array-API functions, in numpy's namespace (matrix_transpose, vecdot, matvec,
+vecmat, unstack, cumulative_sum, cumulative_prod, astype, unique_values, unique_counts,
+unique_inverse, unique_all) and in numpy.linalg's
 (matrix_norm, vector_norm, cross, outer, diagonal, trace, matmul, vecdot, tensordot,
 matrix_transpose).
 
@@ -15,7 +16,8 @@ numpy's value as a plain array, without derivative (zero almost everywhere, as J
 (admodes differentiates real functions).
 
 Reference: Python array API standard, v2023.12, https://data-apis.org/array-api/2023.12/
-(functions ``concat`` … ``cumulative_sum``, extension ``linalg``).
+(functions ``astype`` … ``vecdot``, ``unique_*``, extension ``linalg``). The other names of
+existing functions (``acos``, ``concat``, ...) are in :mod:`admodes.ops.aliases`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from admodes.ops._numpy_keywords import is_discrete_dtype
 from admodes.ops.arrangement import diagonal as diagonal_
 from admodes.ops.decompositions import svdvals
 from admodes.ops.elementwise import abs as abs_
-from admodes.ops.elementwise import as_dtype, divide, multiply, power, require_real, sqrt
+from admodes.ops.elementwise import as_dtype, multiply, power, require_real, sqrt
 from admodes.ops.indexing import getitem
 from admodes.ops.linalg import cross as cross_
 from admodes.ops.linalg import matmul as matmul_
@@ -69,22 +71,7 @@ def _axis(axis, ndim, opname):
     return normalize_axes(axis, ndim, opname)[0]
 
 
-# -- numpy's aliases ------------------------------------------------------------------------------
-
-@defcomposite("concat", domain=concatenate.domain,
-              doc="numpy's array-API name of concatenate (axis=0; axis=None joins the "
-                  "flattened arrays); ẏ = the tangents joined, x̄_i = ȳ's slice of x_i")
-def concat(arrays, /, axis=0):
-    return concatenate(arrays, axis=axis)
-
-
-@defcomposite("permute_dims", domain=_arrays((((2, 3, 4),), {"axes": (1, 2, 0)}), (((2, 3),), {}),
-                                             (((2, 1, 3),), {"axes": (-1, 0, 1)})),
-              doc="numpy's array-API name of transpose (axes=None reverses them); linear: "
-                  "ẏ = ẋ permuted, x̄ = ȳ with the inverse permutation")
-def permute_dims(a, axes=None):
-    return transpose(a, axes)
-
+# -- astype -------------------------------------------------------------------------------------
 
 def _astype_domain(rng, dtype):
     other = np.float32 if np.dtype(dtype) == np.float64 else np.float64
@@ -105,12 +92,6 @@ def astype(x, dtype, /, *, copy=True, device=None):
     if is_discrete_dtype(dtype, "astype"):
         return primal_value(x).astype(dtype)
     return as_dtype(x, np.dtype(dtype))
-
-
-@defcomposite("true_divide", domain=divide.domain,
-              doc="numpy's other name of divide: y = a/b; ẏ = ȧ/b − y·ḃ/b")
-def true_divide(x1, x2, /):
-    return divide(x1, x2)
 
 
 # -- matrix_transpose -----------------------------------------------------------------------------
@@ -179,6 +160,108 @@ def vecdot(x1, x2, /, *, axis=-1):
               refs=_ARRAY_API, doc=_VECDOT_DOC)
 def linalg_vecdot(x1, x2, /, *, axis=-1):
     return _vecdot(x1, x2, axis, "linalg.vecdot")
+
+
+# -- matvec, vecmat -------------------------------------------------------------------------------
+
+def _matrix_and_vector(matrix, vector, opname, contracted):
+    """numpy's core dimensions: matvec (m, n),(n), vecmat (n),(n, m); ``contracted`` is the
+    matrix axis (-1 or -2) that meets the vector's last."""
+    require_real(opname, matrix, vector)
+    shapes = (shape_of(vector), shape_of(matrix)) if contracted == -2 else (
+        shape_of(matrix), shape_of(vector))
+    if ndim_of(matrix) < 2 or ndim_of(vector) < 1:
+        expected = "a vector (..., N) and a matrix (..., N, M)" if contracted == -2 else (
+            "a matrix (..., M, N) and a vector (..., N)")
+        raise ValueError(f"{opname}(): needs {expected}; got shapes {shapes[0]} and {shapes[1]}")
+    if shape_of(matrix)[contracted] != shape_of(vector)[-1]:
+        raise ValueError(f"{opname}(): the core dimensions do not match: shapes {shapes[0]} "
+                         f"and {shapes[1]} (N = {shape_of(vector)[-1]} in the vector, "
+                         f"{shape_of(matrix)[contracted]} in the matrix)")
+
+
+_MATVEC_DOMAIN = _arrays((((2, 3), (3,)), {}), (((4, 2, 3), (3,)), {}),
+                         (((2, 3), (4, 3)), {}), (((1, 2, 3), (4, 1, 3)), {}))
+
+
+@defcomposite("matvec", domain=_MATVEC_DOMAIN, refs=_ARRAY_API,
+              doc="matvec(x1, x2): numpy's gufunc (m,n),(n)->(m), y_i = Σ_j x1_ij·x2_j with "
+                  "the other axes broadcast (matmul with x2 as a column); ẏ = ẋ1·x2 + x1·ẋ2, "
+                  "x̄1 = ȳ ⊗ x2, x̄2 = x1ᵀ ȳ (unbroadcast)")
+def matvec(x1, x2, /):
+    _matrix_and_vector(x1, x2, "matvec", -1)
+    column = reshape(x2, shape_of(x2) + (1,))
+    out = matmul_(x1, column)
+    return reshape(out, shape_of(out)[:-1])
+
+
+_VECMAT_DOMAIN = _arrays((((3,), (3, 2)), {}), (((3,), (4, 3, 2)), {}),
+                         (((4, 3), (3, 2)), {}), (((4, 1, 3), (1, 3, 2)), {}))
+
+
+@defcomposite("vecmat", domain=_VECMAT_DOMAIN, refs=_ARRAY_API,
+              doc="vecmat(x1, x2): numpy's gufunc (n),(n,m)->(m), y_j = Σ_i conj(x1_i)·x2_ij "
+                  "(real: conj is the identity) with the other axes broadcast (matmul with x1 "
+                  "as a row); ẏ = ẋ1·x2 + x1·ẋ2, x̄1 = x2 ȳ, x̄2 = x1 ⊗ ȳ (unbroadcast)")
+def vecmat(x1, x2, /):
+    _matrix_and_vector(x2, x1, "vecmat", -2)
+    row = reshape(x1, shape_of(x1)[:-1] + (1, shape_of(x1)[-1]))
+    out = matmul_(row, x2)
+    return reshape(out, shape_of(out)[:-2] + shape_of(out)[-1:])
+
+
+# -- unique_values, unique_counts, unique_inverse, unique_all ------------------------------------
+
+def _unique_domain(rng, dtype):
+    return [((dom.distinct(rng, shape, dtype),), {}) for shape in ((5,), (2, 3))]
+
+
+_UNIQUE_KINKS = ("a gather at numpy's first occurrences: at ties (equal values, where the output "
+                 "jumps when they separate) each output value takes the derivative of its first "
+                 "occurrence")
+
+
+def _unique(x, numpy_function):
+    """numpy's result of ``numpy_function`` (a unique_* function) on x; for a traced x its
+    ``values`` are gathered from x at their first occurrences (numpy.unique_all's
+    ``indices``)."""
+    if not isinstance(x, Tracer):
+        return numpy_function(x)
+    found = np.unique_all(primal_value(x))
+    values = getitem(reshape(x, (-1,)), found.indices)
+    if numpy_function is np.unique_values:
+        return values
+    result = found if numpy_function is np.unique_all else numpy_function(primal_value(x))
+    return type(result)(values, *result[1:])
+
+
+@defcomposite("unique_values", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+              doc="unique_values(x): the sorted distinct values of the flattened x, a gather at "
+                  "their first occurrences")
+def unique_values(x, /):
+    return _unique(x, np.unique_values)
+
+
+@defcomposite("unique_counts", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+              doc="unique_counts(x) -> (values, counts): values as unique_values (a gather), "
+                  "counts integers (no derivative)")
+def unique_counts(x, /):
+    return _unique(x, np.unique_counts)
+
+
+@defcomposite("unique_inverse", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+              doc="unique_inverse(x) -> (values, inverse_indices): values as unique_values (a "
+                  "gather), inverse_indices of x's shape (integers, no derivative)")
+def unique_inverse(x, /):
+    return _unique(x, np.unique_inverse)
+
+
+@defcomposite("unique_all", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+              doc="unique_all(x) -> (values, indices, inverse_indices, counts): values as "
+                  "unique_values (a gather at indices, the first occurrences), the others "
+                  "integers (no derivative)")
+def unique_all(x, /):
+    return _unique(x, np.unique_all)
 
 
 # -- unstack --------------------------------------------------------------------------------------

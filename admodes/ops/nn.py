@@ -11,24 +11,26 @@ from admodes.ops import _domains as dom
 from admodes.ops._flops import elementwise as ew_cost
 from admodes.ops._flops import reduction
 from admodes.ops._helpers import batch_axes, expand_reduced, normalize_axes
-from admodes.ops.elementwise import exp, multiply, subtract
+from admodes.ops.elementwise import exp, multiply, negative, subtract
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import reshape
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
 
-def _sigmoid_partial(y):
-    return multiply(y, subtract(1.0, y))
+def _sigmoid_partial(x, y):
+    """σ'(x) = σ(x)·σ(−x): both factors are accurate for every x (in the usual y(1 − y), 1 − y
+    has the relative error ε·eˣ of the rounded y, and is 0 for x ≳ 37)."""
+    return multiply(y, sigmoid(negative(x)))
 
 
 sigmoid = defop(
     "sigmoid", scipy.special.expit,
-    jvp=lambda p, t, out: multiply(t[0], _sigmoid_partial(out)),
-    vjp=lambda ct, p, out: (multiply(ct, _sigmoid_partial(out)),),
-    cost=ew_cost(4), domain=dom.unary(), namespace="nn", saves=("out",),
-    doc="y = 1/(1 + e^−x) (scipy.special.expit, stable for large |x|); ẏ = y(1 − y)·ẋ; "
-        "x̄ = y(1 − y)·ȳ")
+    jvp=lambda p, t, out: multiply(t[0], _sigmoid_partial(p[0], out)),
+    vjp=lambda ct, p, out: (multiply(ct, _sigmoid_partial(p[0], out)),),
+    cost=ew_cost(4), domain=dom.unary(), namespace="nn",
+    doc="y = 1/(1 + e^−x) (scipy.special.expit, stable for large |x|); ẏ = y·σ(−x)·ẋ; "
+        "x̄ = y·σ(−x)·ȳ (σ(−x) = 1 − y, evaluated as a sigmoid: accurate also where y → 1)")
 
 
 def _relu_partial(x):

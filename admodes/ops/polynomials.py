@@ -1,6 +1,8 @@
 """Polynomials as numpy's coefficient arrays (highest power first): polyval (Horner's scheme),
 vander, polyfit (least squares through linalg.lstsq), polyder, polyint, polyadd, polysub,
-polymul.
+polymul, polydiv (numpy's long division), poly (the polynomial of given roots or of a matrix)
+and roots (differentiated by the implicit function theorem where all roots are real and
+simple).
 
 Each is a composite of registry ops with numpy's signature and order of operations, so both
 modes and every order come from their rules; the coefficients, the evaluation points, the
@@ -20,14 +22,15 @@ import numpy as np
 
 from admodes.ops import _domains as dom
 from admodes.ops._helpers import require_concrete
-from admodes.ops.arrangement import convolve
+from admodes.ops.arrangement import convolve, trace
 from admodes.ops.decompositions import lstsq
+from admodes.ops.discrete import with_derivative
 from admodes.ops.elementwise import add, as_dtype, divide, multiply, sqrt, subtract
 from admodes.ops.indexing import getitem
 from admodes.ops.linalg import inv, matmul, outer
 from admodes.ops.reductions import sum as sum_
 from admodes.ops.shape import concatenate, reshape, stack, transpose
-from admodes.registry import defcomposite
+from admodes.registry import defcomposite, defop
 from admodes.tracing import Tracer, ndim_of, primal_value, shape_of
 
 
@@ -406,3 +409,252 @@ def polymul(a1, a2):
     if _numpys(a1, a2):
         return np.polymul(a1, a2)
     return convolve(_coefficients(a1, "polymul"), _coefficients(a2, "polymul"))
+
+
+# -- division, roots and the polynomial of given roots ------------------------------------------
+
+def _remainder_start(r):
+    """How many leading remainder coefficients numpy drops: those within 1e-8 of zero
+    (``allclose(r[0], 0, rtol=1e-14)``) while more than one is left."""
+    values = primal_value(r)
+    start = 0
+    while start < values.size - 1 and np.allclose(values[start], 0, rtol=1e-14):
+        start += 1
+    return start
+
+
+def _divided_out(r, k, d, v):
+    """numpy's ``r[k:k + n + 1] -= d·v`` (n + 1 = len(v)) on an immutable r."""
+    n1 = shape_of(v)[0]
+    parts = [getitem(r, slice(0, k)), subtract(getitem(r, slice(k, k + n1)), multiply(d, v)),
+             getitem(r, slice(k + n1, None))]
+    return concatenate([part for part in parts if shape_of(part)[0]])
+
+
+_POLYDIV_KINKS = ("the remainder's length is numpy's: its leading coefficients within 1e-8 of "
+                  "0 are dropped (the first m − n + 1 vanish identically; in float32 their "
+                  "rounding may exceed 1e-8 and numpy, so admodes, keeps them); a coefficient "
+                  "dropped only because it is that small loses its derivative")
+
+
+def _polydiv_domain(rng, dtype):
+    """Divisors whose leading coefficient is a power of two: the entries the division zeroes
+    are then exactly 0. In float32 numpy's 1e-8 trimming tolerance is below the rounding of
+    those entries, so a perturbed v[0] would change the remainder's length: there v is a
+    constant list of Python floats (float64 cases differentiate v)."""
+    def divisor(n):
+        v = dom.real(rng, (n,), dtype)
+        v[0] = rng.choice([-2.0, -0.5, 1.0, 2.0])
+        return v if np.dtype(dtype) == np.float64 else [float(c) for c in v]
+    return [((dom.real(rng, (5,), dtype), divisor(3)), {}),
+            ((dom.real(rng, (4,), dtype), divisor(4)), {}),
+            ((dom.real(rng, (3,), dtype), divisor(1)), {}),
+            ((dom.real(rng, (2,), dtype), divisor(3)), {})]
+
+
+@defcomposite("polydiv", domain=_polydiv_domain, kinks=_POLYDIV_KINKS,
+              doc="polydiv(u, v) -> (q, r), u = q·v + r, by numpy's long division: for k = 0, "
+                  "…, m − n, q[k] = r[k]/v[0], r[k:k + n + 1] −= q[k]·v; r trimmed of its "
+                  "leading (numerical) zeros as numpy; q of length max(m − n + 1, 1) (zeros "
+                  "if deg u < deg v); differentiable in u and v through those steps")
+def polydiv(u, v):
+    if _numpys(u, v):
+        return np.polydiv(u, v)
+    u, v = (_as_float(_coefficients(a, "polydiv")) for a in (u, v))
+    if primal_value(v)[0] == 0:
+        raise ValueError(f"polydiv(): the divisor's leading coefficient v[0] is 0 (v = "
+                         f"{primal_value(v)!r}); drop leading zeros first "
+                         f"(np.trim_zeros(v, 'f'))")
+    common = np.result_type(_dtype(u), _dtype(v))
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = divide(1.0, getitem(v, 0))
+    r, quotient = as_dtype(u, common), []
+    for k in range(m - n + 1):
+        quotient.append(multiply(scale, getitem(r, k)))
+        r = _divided_out(r, k, quotient[-1], v)
+    q = stack(quotient) if quotient else np.zeros(1, common)
+    return q, getitem(r, slice(_remainder_start(r), None))
+
+
+def _product_of_factors(zeros, dtype):
+    """Π (x − z_i) by numpy's recurrence a ← a * (1, −z) (a convolution), highest power
+    first."""
+    a = np.ones(1, dtype)
+    zero = np.zeros(1, dtype)
+    for i in range(shape_of(zeros)[0]):
+        a = subtract(concatenate([a, zero]), multiply(getitem(zeros, i), concatenate([zero, a])))
+    return a
+
+
+def _characteristic_polynomial(a):
+    """det(λI − A) by the Faddeev–LeVerrier recurrence M_1 = I, c_k = −tr(A M_k)/k,
+    M_k+1 = A M_k + c_k I: a polynomial in A's entries (smooth, whatever its eigenvalues)."""
+    n = shape_of(a)[0]
+    identity = np.eye(n, dtype=_dtype(a))
+    coefficients, m = [np.ones((), _dtype(a))], identity
+    for k in range(1, n + 1):
+        product = matmul(a, m)
+        coefficients.append(divide(trace(product), -k))
+        m = add(product, multiply(coefficients[-1], identity))
+    return stack(coefficients)
+
+
+_FADDEEV = ("Hou, S.-H. (1998). Classroom note: A simple proof of the Leverrier–Faddeev "
+            "characteristic polynomial algorithm. SIAM Review 40(3), 706–709. "
+            "doi:10.1137/S003614459732076X")
+
+
+def _poly_domain(rng, dtype):
+    def matrix(n):
+        return (dom.real(rng, (n, n), dtype) + 2 * np.eye(n)).astype(dtype)
+    return [((dom.real(rng, (3,), dtype),), {}), ((dom.real(rng, (1,), dtype),), {}),
+            ((matrix(3),), {}), ((matrix(2),), {})]
+
+
+@defcomposite("poly", domain=_poly_domain, refs=(_FADDEEV,),
+              doc="poly(seq_of_zeros): the coefficients of Π (x − z_i) (numpy's values: a ← "
+                  "a * (1, −z_i)), or of det(λI − A) for a square matrix A (numpy's from A's "
+                  "eigenvalues; the derivative is that of the Faddeev–LeVerrier recurrence "
+                  "c_k = −tr(A M_k)/k, smooth in A even where eigenvalues are complex or "
+                  "repeated); 1.0 for no zeros")
+def poly(seq_of_zeros):
+    """The monic polynomial with the given roots, as numpy's, differentiable in them.
+
+    Parameters
+    ----------
+    seq_of_zeros : array (n,) of real roots, or a square matrix (n, n)
+        For a matrix, the coefficients of its characteristic polynomial det(λI − A).
+
+    Returns
+    -------
+    c : array (n + 1,), highest power first (c[0] = 1), in the roots' float dtype; 1.0 for no
+        roots.
+
+    Raises
+    ------
+    ValueError
+        For an argument that is neither 1-d nor a non-empty square matrix (numpy's rule).
+    TypeError
+        Where numpy's value of a matrix's polynomial is complex (eigenvalues that are not
+        exact conjugate pairs): admodes is real-valued.
+
+    Notes
+    -----
+    The values are numpy's bit for bit; the derivatives are those of Π (x − z_i) by the
+    same recurrence, or of Faddeev–LeVerrier's c_k = −tr(A M_k)/k, M_k+1 = A M_k + c_k I,
+    which are exact polynomials in the entries of A (Hou 1998).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import admodes as ad
+    >>> import admodes.numpy as anp
+    >>> anp.poly(np.array([1.0, 2.0]))
+    array([ 1., -3.,  2.])
+    >>> ad.jacfwd(anp.poly)(np.array([1.0, 2.0]))  # ∂/∂z of (1, −z1 − z2, z1 z2)
+    array([[ 0.,  0.],
+           [-1., -1.],
+           [ 2.,  1.]])
+
+    References
+    ----------
+    Hou (1998), doi:10.1137/S003614459732076X.
+    """
+    if not isinstance(seq_of_zeros, Tracer):
+        return np.poly(seq_of_zeros)
+    zeros = reshape(seq_of_zeros, (1,)) if ndim_of(seq_of_zeros) == 0 else seq_of_zeros
+    value = np.poly(primal_value(zeros))
+    if np.iscomplexobj(value):
+        raise TypeError(f"poly(): the characteristic polynomial numpy computes for this matrix "
+                        f"is complex ({value!r}); admodes is real-valued")
+    shape = shape_of(zeros)
+    if len(shape) == 2:
+        expression = _characteristic_polynomial(zeros)
+    elif shape[0]:
+        expression = _product_of_factors(zeros, _dtype(zeros))
+    else:
+        return value
+    return with_derivative(value, expression)
+
+
+def _real_simple_roots(p):
+    """numpy's roots of p, refused where they are complex or (numerically) multiple, where
+    they have no real derivative."""
+    found = np.roots(p)
+    if np.iscomplexobj(found):
+        raise TypeError(f"roots(): the polynomial {p!r} has complex roots {found!r}; admodes "
+                        f"is real-valued and differentiates roots only where all are real")
+    if found.size > 1:
+        gaps = np.abs(found[:, None] - found[None, :]) + np.diag(np.full(found.size, np.inf))
+        if gaps.min() <= np.sqrt(np.finfo(found.dtype).eps) * max(1.0, np.abs(found).max()):
+            raise ValueError(f"roots(): the polynomial {p!r} has a multiple root (roots "
+                             f"{found!r}); a multiple root has no derivative (p'(r) = 0)")
+    return found
+
+
+def _powers(r, count):
+    """The (m, count) matrix of r_i^(count − 1), …, r_i, 1 in r's dtype."""
+    columns = [np.ones(shape_of(r), _dtype(r)), r]
+    while len(columns) < count:
+        columns.append(multiply(columns[-1], r))
+    return stack(columns[:count][::-1], axis=1)
+
+
+def _negative_slopes(p, r):
+    """−p'(r) at each root, in the roots' dtype."""
+    return as_dtype(multiply(polyval(polyder(p), r), -1.0), _dtype(r))
+
+
+def _roots_jvp(primals, tangents, out):
+    p = primals[0]
+    return divide(matmul(tangents[0], transpose(_powers(out, shape_of(p)[0]))),
+                  _negative_slopes(p, out))
+
+
+def _roots_vjp(ct, primals, out):
+    p = primals[0]
+    return (matmul(divide(ct, _negative_slopes(p, out)), _powers(out, shape_of(p)[0])),)
+
+
+def _polynomial_with_roots(rng, dtype, zeros, trailing=0):
+    scale = rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0])
+    return (np.concatenate([scale * np.poly(zeros), np.zeros(trailing)]).astype(dtype),)
+
+
+def _roots_domain(rng, dtype):
+    return [(_polynomial_with_roots(rng, dtype, [-1.5, 0.4, 1.7]), {}),
+            (_polynomial_with_roots(rng, dtype, [-0.8, 1.1]), {}),
+            (_polynomial_with_roots(rng, dtype, [2.0, -1.2], trailing=1), {}),
+            (_polynomial_with_roots(rng, dtype, [0.6]), {})]
+
+
+_IMPLICIT = ("the implicit function theorem on p(r) = Σ_k p_k r^(n−k) = 0: ∂r/∂p_k = "
+             "−r^(n−k)/p'(r) at a simple root; e.g. Wilkinson, J. H. (1963). Rounding Errors "
+             "in Algebraic Processes, ch. 2 (the sensitivity of polynomial roots)")
+_ROOTS_KINKS = ("defined where every root is real and simple: complex roots are a TypeError, "
+                "multiple roots (p'(r) = 0, infinite derivative) a ValueError; a leading zero "
+                "coefficient (stripped by numpy) gets the derivative of the finite roots")
+
+polynomial_roots = defop(
+    "polynomial_roots", _real_simple_roots, jvp=_roots_jvp, vjp=_roots_vjp,
+    cost=lambda primals, out: 10 * max(shape_of(primals[0])[0] - 1, 0) ** 3,
+    domain=_roots_domain, namespace="internal", refs=(_IMPLICIT,), kinks=_ROOTS_KINKS,
+    doc="r = numpy's roots of p (eigenvalues of the companion matrix), all real and simple; "
+        "ṙ = −(Σ_k ṗ_k r^(n−k))/p'(r); p̄_k = −Σ_i r̄_i r_i^(n−k)/p'(r_i); cost ~10 n³ "
+        "flops")
+
+
+@defcomposite("roots", domain=_roots_domain, refs=(_IMPLICIT,), kinks=_ROOTS_KINKS,
+              doc="roots(p): numpy's roots of the polynomial p (highest power first), their "
+                  "values, order and dtype; differentiable where all are real and simple: "
+                  "∂r/∂p_k = −r^(n−k)/p'(r) (implicit function theorem); a plain p may have "
+                  "complex roots (numpy's)")
+def roots(p):
+    if not isinstance(p, Tracer):
+        return np.roots(p)
+    if ndim_of(p) != 1:
+        raise ValueError(f"roots(): p must be a 1-d array of coefficients (highest power "
+                         f"first), got shape {shape_of(p)}")
+    if not np.any(primal_value(p)):
+        return np.roots(primal_value(p))
+    return polynomial_roots(p)

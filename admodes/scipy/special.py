@@ -1,8 +1,10 @@
 """admodes.scipy.special: scipy.special's functions with differentiation rules (erf, erfc,
 erfinv, ndtr, ndtri, log_ndtr, gammaln, digamma, polygamma, gamma, betaln, i0, i0e, i1, i1e,
-xlogy, xlog1py, entr, expit, logit, logsumexp, softmax, log_softmax), generated from the
-registry's ``"scipy.special"`` namespace. A scipy.special name without a rule raises an
-AttributeError that says so.
+xlogy, xlog1py, entr, expit, logit, logsumexp, softmax, log_softmax, erfcx, dawsn, exp1, expi,
+expn, spence, loggamma, beta, poch, multigammaln, factorial, kl_div, rel_entr, boxcox,
+boxcox1p, zeta, gammainc, gammaincc, betainc), generated from the registry's
+``"scipy.special"`` namespace. A scipy.special name without a rule raises an AttributeError
+that says so.
 
 Examples
 --------
