@@ -31,6 +31,7 @@ from admodes.ops._helpers import as_array, normalize_axes, slice_along
 from admodes.ops._numpy_keywords import is_discrete_dtype
 from admodes.ops.arrangement import diagonal as diagonal_
 from admodes.ops.decompositions import svdvals
+from admodes.ops.discrete import unique
 from admodes.ops.elementwise import abs as abs_
 from admodes.ops.elementwise import as_dtype, multiply, power, require_real, sqrt
 from admodes.ops.indexing import getitem
@@ -216,47 +217,41 @@ def _unique_domain(rng, dtype):
     return [((dom.distinct(rng, shape, dtype),), {}) for shape in ((5,), (2, 3))]
 
 
-_UNIQUE_KINKS = ("a gather at numpy's first occurrences: at ties (equal values, where the output "
-                 "jumps when they separate) each output value takes the derivative of its first "
-                 "occurrence")
-
-
 def _unique(x, numpy_function):
     """numpy's result of ``numpy_function`` (a unique_* function) on x; for a traced x its
-    ``values`` are gathered from x at their first occurrences (numpy.unique_all's
-    ``indices``)."""
+    ``values`` are :func:`~admodes.ops.discrete.unique`'s gather of the first occurrences
+    (numpy's unique_* are numpy.unique of the flattened x with ``equal_nan=False``)."""
     if not isinstance(x, Tracer):
         return numpy_function(x)
-    found = np.unique_all(primal_value(x))
-    values = getitem(reshape(x, (-1,)), found.indices)
+    values = unique(x, equal_nan=False)
     if numpy_function is np.unique_values:
         return values
-    result = found if numpy_function is np.unique_all else numpy_function(primal_value(x))
+    result = numpy_function(primal_value(x))
     return type(result)(values, *result[1:])
 
 
-@defcomposite("unique_values", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+@defcomposite("unique_values", domain=_unique_domain, kinks=unique.kinks, refs=_ARRAY_API,
               doc="unique_values(x): the sorted distinct values of the flattened x, a gather at "
                   "their first occurrences")
 def unique_values(x, /):
     return _unique(x, np.unique_values)
 
 
-@defcomposite("unique_counts", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+@defcomposite("unique_counts", domain=_unique_domain, kinks=unique.kinks, refs=_ARRAY_API,
               doc="unique_counts(x) -> (values, counts): values as unique_values (a gather), "
                   "counts integers (no derivative)")
 def unique_counts(x, /):
     return _unique(x, np.unique_counts)
 
 
-@defcomposite("unique_inverse", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+@defcomposite("unique_inverse", domain=_unique_domain, kinks=unique.kinks, refs=_ARRAY_API,
               doc="unique_inverse(x) -> (values, inverse_indices): values as unique_values (a "
                   "gather), inverse_indices of x's shape (integers, no derivative)")
 def unique_inverse(x, /):
     return _unique(x, np.unique_inverse)
 
 
-@defcomposite("unique_all", domain=_unique_domain, kinks=_UNIQUE_KINKS, refs=_ARRAY_API,
+@defcomposite("unique_all", domain=_unique_domain, kinks=unique.kinks, refs=_ARRAY_API,
               doc="unique_all(x) -> (values, indices, inverse_indices, counts): values as "
                   "unique_values (a gather at indices, the first occurrences), the others "
                   "integers (no derivative)")
