@@ -95,6 +95,86 @@ def test_derivatives_equal_jaxs(how, jax_x64):
             np.testing.assert_allclose(a, np.asarray(b), rtol=1e-13, atol=1e-15)
 
 
+# Out-of-bounds modes: (index, {component: axis} of its integer components, how, values) on X
+# (3 x 4); the values are distinct per entry, so no min/max update ties.
+BOUNDS_CASES = {
+    "rows": ((np.array([0, 5, -1]), 1), {0: 0, 1: 1}, "set", np.array([10.0, 20.0, 30.0])),
+    "columns": ((slice(None), np.array([7, 1, -9])), {1: 1}, "multiply",
+                np.array([[2.0], [3.0], [4.0]])),
+    "ellipsis": ((Ellipsis, np.array([3, 4, -5])), {1: 1}, "max", np.array([5.0, 6.0, 7.0])),
+    "int-and-array": ((1, np.array([[0, 9], [2, -1]])), {0: 0, 1: 1}, "add",
+                      np.array([[1.0, 2.0], [3.0, 4.0]])),
+    "repeated": ((np.array([0, 2, 2, 3]),), {0: 0}, "add", np.array([[1.0], [2.0], [3.0], [4.0]])),
+    "mask-and-array": ((np.array([True, False, True]), np.array([1, 6])), {1: 1}, "subtract",
+                       np.array([0.5, 0.25])),
+    "none": ((None, np.array([1, 6]), Ellipsis, 0), {1: 0, 3: 1}, "divide",
+             np.array([[2.0], [4.0]])),
+}
+
+
+def _padded_reference(x, index, axes, mode, how=None, values=None, fill=0.0):
+    """numpy on x padded by one ``fill`` slot at the end of each integer-indexed axis: each index
+    wrapped once, then clamped ('clip') or, out of bounds, sent to the slot ('drop', 'fill');
+    an update is then numpy's (``_numpy_update``) on the padded array, cropped back."""
+    padded = np.pad(x, [(0, int(axis in axes.values())) for axis in range(x.ndim)],
+                    constant_values=fill)
+    moved = list(index)
+    for k, axis in axes.items():
+        n = x.shape[axis]
+        wrapped = np.where(np.asarray(index[k]) < 0, np.asarray(index[k]) + n, index[k])
+        outside = (wrapped < 0) | (wrapped >= n)
+        moved[k] = np.clip(wrapped, 0, n - 1) if mode == "clip" else np.where(outside, n, wrapped)
+    if how is None:
+        return padded[tuple(moved)]
+    return _numpy_update(how, padded, tuple(moved), values)[tuple(slice(n) for n in x.shape)]
+
+
+@pytest.mark.parametrize("mode", ["clip", "drop", "fill"])
+@pytest.mark.parametrize("case", list(BOUNDS_CASES))
+def test_out_of_bounds_modes_equal_numpy_on_a_padded_array(case, mode):
+    index, axes, how, values = BOUNDS_CASES[case]
+    expected = _padded_reference(X, index, axes, mode, how, values)
+    np.testing.assert_array_equal(getattr(anp.at(X)[index], how)(values, mode=mode), expected)
+    np.testing.assert_array_equal(
+        _traced_value(lambda x: getattr(x.at[index], how)(values, mode=mode), X), expected)
+    got = _padded_reference(X, index, axes, mode, fill=np.nan)
+    np.testing.assert_array_equal(anp.at(X)[index].get(mode=mode), got)
+    np.testing.assert_array_equal(anp.at(X)[index].get(mode="fill", fill_value=-7.0),
+                                  _padded_reference(X, index, axes, "fill", fill=-7.0))
+
+
+@pytest.mark.parametrize("case", list(BOUNDS_CASES))
+def test_out_of_bounds_derivatives_equal_jaxs(case, jax_x64):
+    jnp = jax_x64.numpy
+    index, _, how, values = BOUNDS_CASES[case]
+    x = np.abs(X) + 0.5
+    # JAX's scatter_max gradient under mode='clip' is nan/inf at clamped repeats: not compared
+    for mode in ("drop",) if how == "max" else ("clip", "drop"):
+        def update(x, v, mode=mode):
+            return getattr(x.at[index], how)(v, mode=mode,
+                                           unique_indices=how in ("multiply", "divide"))
+
+        def get(x, mode=mode):
+            return x.at[index].get(mode="fill" if mode == "drop" else mode)
+        theirs = jax_x64.jacrev(update, argnums=(0, 1))(jnp.asarray(x), jnp.asarray(values))
+        for transform in (ad.jacrev, ad.jacfwd):
+            for a, b in zip(transform(update, argnums=(0, 1))(x, values), theirs):
+                np.testing.assert_allclose(a, np.asarray(b), rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(transform(get)(x), jax_x64.jacrev(get)(jnp.asarray(x)),
+                                       rtol=1e-13, atol=1e-15)
+
+
+def test_fill_values_default_to_jaxs_per_dtype():
+    index = np.array([1, 9])
+    assert np.isnan(anp.at(np.ones(3))[index].get(mode="fill")[1])
+    assert anp.at(np.arange(3))[index].get(mode="fill")[1] == np.iinfo(np.int64).min
+    assert anp.at(np.arange(3, dtype=np.uint8))[index].get(mode="fill")[1] == 255
+    assert anp.at(np.zeros(3, bool))[index].get(mode="fill")[1]
+    np.testing.assert_array_equal(
+        anp.at(np.ones(3))[np.array([0, -1])].set(5.0, mode="drop", wrap_negative_indices=False),
+        [5.0, 1.0, 1.0])
+
+
 def test_second_order_through_updates():
     v = np.array([0.4, -1.3, 0.8])
 
@@ -116,19 +196,22 @@ def test_values_take_the_arrays_dtype_and_their_gradient_their_own():
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda x: x.at[0].set(1.0, mode="drop"), ValueError,
-     ("x.at[index].set(): mode='drop' is not supported; admodes follows numpy (an out-of-bounds "
-      "index is an IndexError): use mode None or 'promise_in_bounds'")),
+    (lambda x: x.at[0].set(1.0, mode="wrap"), ValueError,
+     ("x.at[index].set(): mode='wrap' is not one of ('promise_in_bounds', 'clip', 'drop', "
+      "'fill') (or None)")),
     (lambda x: x.at[0].get(fill_value=0.0), ValueError,
-     "x.at[index].get(): fill_value needs mode='fill', which is not supported"),
-    (lambda x: x.at[0].add(1.0, wrap_negative_indices=False), ValueError,
-     ("x.at[index].add(): wrap_negative_indices=False is not supported; negative indices count "
-      "from the end, as in numpy")),
+     "x.at[index].get(): fill_value is used only with mode='fill' (or 'drop'), got mode=None"),
+    (lambda x: x.at[-1].add(1.0, wrap_negative_indices=False), IndexError,
+     ("x.at[index].add(): index -1 is out of bounds for axis 0 with size 3 "
+      "(wrap_negative_indices=False)")),
     (lambda x: x.at[x[0]].set(1.0), TypeError,
      ("x.at[index]: the index must be concrete (ints, slices, integer or boolean arrays), got a "
       "traced array")),
     (lambda x: x.at[0].apply(2.0), TypeError, "x.at[index].apply(): func must be callable, got float"),
-    (lambda x: x.at[7].set(1.0), IndexError, "index 7 is out of bounds for axis 0 with size 3"),
+    (lambda x: x.at[7].set(1.0), IndexError,
+     "x.at[index].set(): index 7 is out of bounds for axis 0 with size 3"),
+    (lambda x: x.at[np.array([0, -4])].get(mode="promise_in_bounds"), IndexError,
+     "x.at[index].get(): index -4 is out of bounds for axis 0 with size 3"),
     (lambda x: x.at[:2].set(np.ones(3)), ValueError,
      ("x.at[index].set(): values of shape (3,) do not broadcast to the shape (2,) that "
       "x[index] selects")),

@@ -479,6 +479,41 @@ def test_derivatives_equal_their_formulas(name, slope, points):
                                    rtol=1e-13)
 
 
+# erfcx'(x) and dawsn'(x) at large |x| by mpmath (60 digits) from their definitions; the
+# formulas 2x·erfcx(x) − 2/√π and 1 − 2x·D(x) lose about x² units of relative accuracy there.
+_LARGE_X_SLOPES = [
+    (9.5, -0.0061502783967986477, -0.0056349014068872824),
+    (10.5, -0.0050492724176661227, -0.0045982955584822053),
+    (40.0, -0.00035228842528748392, -0.00031279342751785595),
+    (1e4, -5.6418957508491275e-9, -5.0000000750000019e-9),
+    (1e8, -5.641895835477562e-17, -5.0000000000000007e-17),
+]
+
+
+@pytest.mark.parametrize("transform", [ad.jacrev, ad.jacfwd])
+def test_erfcx_and_dawsn_slopes_keep_relative_accuracy_for_large_x(transform):
+    x, erfcx_slope, dawsn_slope = map(np.array, zip(*_LARGE_X_SLOPES))
+    np.testing.assert_allclose(transform(asp.erfcx)(x).diagonal(), erfcx_slope, rtol=2e-14)
+    np.testing.assert_allclose(transform(asp.dawsn)(x).diagonal(), dawsn_slope, rtol=2e-14)
+    np.testing.assert_allclose(transform(asp.dawsn)(-x).diagonal(), dawsn_slope, rtol=2e-14)
+
+
+def test_erfcx_and_dawsn_second_derivatives_across_the_switch():
+    """erfcx'' = 2y + 2x·erfcx' and D'' = −2D − 2x·D' (the ODEs differentiated): on both
+    sides of |x| = 10, where the series and the direct form meet; float32 keeps its dtype
+    (just below the switch the direct form has lost two of its seven digits)."""
+    x = np.array([9.99, 10.0, 10.01, 25.0])
+    for f, second in [(asp.erfcx, lambda x, y, s: 2 * y + 2 * x * s),
+                      (asp.dawsn, lambda x, y, s: -2 * y - 2 * x * s)]:
+        slope = ad.jacfwd(f)(x).diagonal()
+        expected = second(x, f(x), slope)
+        np.testing.assert_allclose(ad.hessian(lambda u, f=f: anp.sum(f(u)))(x).diagonal(),
+                                   expected, rtol=1e-10)
+        x32 = x.astype(np.float32)
+        np.testing.assert_allclose(ad.jacrev(f)(x32).diagonal(), slope, rtol=5e-5)
+        assert ad.jacrev(f)(x32).dtype == np.float32
+
+
 def test_spence_at_one():
     """spence'(1) = −1, spence''(1) = ½, spence'''(1) = −2/3 (log z/(1 − z) = −Σ (−u)^k/(k + 1),
     u = z − 1): the series, where the quotient is 0/0."""

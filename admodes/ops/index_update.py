@@ -22,9 +22,19 @@ come from their rules:
 numpy arrays have no ``.at``: ``admodes.numpy.at(x)[index]`` is the same for any array, plain
 or traced (:func:`at`), for functions that must also run undifferentiated.
 
-Out-of-bounds indices raise numpy's IndexError (JAX drops them in updates and clamps them in
-``get`` by default; ``mode`` other than None or ``'promise_in_bounds'`` is a ValueError).
-``indices_are_sorted`` and ``unique_indices`` are hints, accepted and not needed.
+Out-of-bounds integer indices follow ``mode`` (JAX's ``GatherScatterMode``):
+
+* None or ``'promise_in_bounds'``: numpy's IndexError (JAX leaves the result unspecified;
+  its default clamps in ``get`` and drops in updates);
+* ``'clip'``: each index is clamped into ``[0, n − 1]`` along its axis;
+* ``'drop'`` or ``'fill'``: updates at out-of-bounds indices are left out; ``get`` gives
+  ``fill_value`` there (by default NaN for floating dtypes, the most negative integer for
+  signed, the largest for unsigned, True for booleans).
+
+Negative indices count from the end first (``wrap_negative_indices=True``, as numpy and JAX);
+with ``wrap_negative_indices=False`` they are out of bounds. Slices and boolean masks cannot be
+out of bounds. ``indices_are_sorted`` and ``unique_indices`` are hints, accepted and not
+needed.
 
 Reference: JAX documentation, ``jax.numpy.ndarray.at``,
 https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html; numpy's ``ufunc.at``.
@@ -35,7 +45,16 @@ from __future__ import annotations
 import numpy as np
 
 from admodes.ops import _domains as dom
-from admodes.ops.elementwise import add, as_dtype, divide, maximum, minimum, multiply, power
+from admodes.ops.elementwise import (
+    add,
+    as_dtype,
+    divide,
+    maximum,
+    minimum,
+    multiply,
+    power,
+    where,
+)
 from admodes.ops.elementwise import subtract as subtract_
 from admodes.ops.indexing import getitem, take, take_transpose
 from admodes.ops.shape import broadcast_to, concatenate, reshape
@@ -47,7 +66,78 @@ __all__ = ["IndexUpdateHelper", "IndexUpdateRef", "at", "index_update"]
 _COMBINE = {"multiply": multiply, "divide": divide, "power": power, "min": minimum,
             "max": maximum}
 _HOWS = ("set", "add", "subtract", *_COMBINE, "apply")
-_SUPPORTED_MODES = (None, "promise_in_bounds")
+_MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
+
+
+def _is_integer_index(component):
+    """An integer scalar or integer array index component (the kind that can be out of
+    bounds)."""
+    if isinstance(component, (bool, np.bool_)):
+        return False
+    return isinstance(component, (int, np.integer)) or (
+        isinstance(component, np.ndarray) and component.dtype.kind in "iu")
+
+
+def _component_axes(index, ndim):
+    """The axis each component of ``index`` (a tuple) indexes if it is an integer index, else
+    None (slices, None, Ellipsis and boolean masks: numpy's rules for the axes they take)."""
+    taken = [0 if c is None or c is Ellipsis or isinstance(c, (bool, np.bool_))
+             else c.ndim if isinstance(c, np.ndarray) and c.dtype == bool else 1
+             for c in index]
+    axes, axis = [], 0
+    for component, count in zip(index, taken):
+        axes.append(axis if _is_integer_index(component) else None)
+        axis += ndim - sum(taken) if component is Ellipsis else count
+    return axes
+
+
+def _resolve_bounds(method, shape, index, mode, wrap_negative_indices):
+    """``(index, outside)``: ``index`` with its integer components brought in bounds as
+    ``mode`` says, and a boolean mask over ``x[index]`` of the selections that were out of
+    bounds (None for the modes that leave none)."""
+    index = tuple(np.asarray(c) if isinstance(c, list) else c for c in index)
+    axes = _component_axes(index, len(shape))
+    if all(axis is None for axis in axes):
+        return index, None
+    inside, marked, padded = [], [], list(shape)
+    for component, axis in zip(index, axes):
+        if axis is None:
+            inside.append(component)
+            marked.append(component)
+            continue
+        n = shape[axis]
+        i = np.asarray(component)
+        if wrap_negative_indices:
+            i = np.where(i < 0, i + n, i)
+        out = (i < 0) | (i >= n)
+        if mode in (None, "promise_in_bounds"):
+            if out.any():
+                bad = np.asarray(component)[out].flat[0]
+                raise IndexError(f"x.at[index].{method}(): index {bad} is out of bounds for "
+                                 f"axis {axis} with size {n}"
+                                 + ("" if wrap_negative_indices
+                                    else " (wrap_negative_indices=False)"))
+            inside.append(i)
+            continue
+        inside.append(np.clip(i, 0, n - 1))
+        marked.append(np.where(out, n, i))
+        padded[axis] = n + 1
+    if mode in (None, "promise_in_bounds", "clip"):
+        return tuple(inside), None
+    marks = np.zeros(padded, dtype=bool)  # True in the extra slot of every padded axis
+    for axis, (n, m) in enumerate(zip(shape, padded)):
+        if m > n:
+            marks[(slice(None),) * axis + (n,)] = True
+    return tuple(inside), marks[tuple(marked)]
+
+
+def _default_fill(dtype):
+    """JAX's fill value of ``get`` for out-of-bounds indices."""
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
 
 
 def _selected_positions(x, index):
@@ -127,20 +217,26 @@ def _index_update_domain(rng, dtype):
                   "array; set: a gather from [ravel x, ravel values] (last value wins at a "
                   "repeated position); add/subtract: x ± a scatter-add of values; multiply, "
                   "divide, power, min, max, apply: numpy's ufunc.at order, one gather and one "
-                  "set per occurrence of a repeated position")
-def index_update(x, index, values=None, how="set"):
+                  "set per occurrence of a repeated position; outside: a mask over x[index] of "
+                  "the selections left out (mode='drop')")
+def index_update(x, index, values=None, how="set", outside=None):
     if how not in _HOWS:
         raise ValueError(f"x.at[index]: unknown update {how!r}; use one of {_HOWS}")
     index = index if isinstance(index, tuple) else (index,)
     positions = _selected_positions(x, index)
     shape, dtype = shape_of(x), np.result_type(primal_value(x))
     flat, at = reshape(x, (-1,)), positions.ravel()
+    kept = None if outside is None else ~outside.ravel()  # the selections updated
+    if kept is not None:
+        at = at[kept]
     if how == "apply":
         return reshape(_sequential(flat, at, None, values), shape)
     if not _broadcasts(shape_of(values), positions.shape):
         raise ValueError(f"x.at[index].{how}(): values of shape {shape_of(values)} do not "
                          f"broadcast to the shape {positions.shape} that x[index] selects")
     spread = reshape(broadcast_to(as_dtype(values, dtype), positions.shape), (-1,))
+    if kept is not None:
+        spread = getitem(spread, kept)
     if how in ("add", "subtract"):
         scattered = reshape(take_transpose(spread, at, axis=0, size=size_of(x)), shape)
         return (add if how == "add" else subtract_)(x, scattered)
@@ -183,21 +279,16 @@ class IndexUpdateHelper:
         return f"IndexUpdateHelper({self.array!r})"
 
 
-def _check_options(method, mode, wrap_negative_indices=True, out_sharding=None,
-                   fill_value=None):
-    if mode not in _SUPPORTED_MODES:
-        raise ValueError(f"x.at[index].{method}(): mode={mode!r} is not supported; admodes "
-                         f"follows numpy (an out-of-bounds index is an IndexError): use mode "
-                         f"None or 'promise_in_bounds'")
-    if not wrap_negative_indices:
-        raise ValueError(f"x.at[index].{method}(): wrap_negative_indices=False is not "
-                         f"supported; negative indices count from the end, as in numpy")
+def _check_options(method, mode, out_sharding=None, fill_value=None):
+    if mode not in _MODES:
+        raise ValueError(f"x.at[index].{method}(): mode={mode!r} is not one of {_MODES[1:]} "
+                         f"(or None)")
     if out_sharding is not None:
         raise ValueError(f"x.at[index].{method}(): out_sharding is not supported (admodes "
                          f"arrays live on the CPU)")
-    if fill_value is not None:
-        raise ValueError(f"x.at[index].{method}(): fill_value needs mode='fill', which is not "
-                         f"supported")
+    if fill_value is not None and mode not in ("fill", "drop"):
+        raise ValueError(f"x.at[index].{method}(): fill_value is used only with mode='fill' "
+                         f"(or 'drop'), got mode={mode!r}")
 
 
 class IndexUpdateRef:
@@ -215,13 +306,25 @@ class IndexUpdateRef:
 
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None,
             out_sharding=None, wrap_negative_indices=True):
-        """``x[index]``."""
-        _check_options("get", mode, wrap_negative_indices, out_sharding, fill_value)
-        return getitem(self.array, self.index)
+        """``x[index]``; with mode 'fill' (or 'drop'), ``fill_value`` at out-of-bounds
+        indices."""
+        _check_options("get", mode, out_sharding, fill_value)
+        index = self.index if isinstance(self.index, tuple) else (self.index,)
+        index, outside = _resolve_bounds("get", shape_of(self.array), index, mode,
+                                         wrap_negative_indices)
+        got = getitem(self.array, index)
+        if outside is None or not outside.any():
+            return got
+        dtype = np.result_type(primal_value(self.array))
+        fill = _default_fill(dtype) if fill_value is None else fill_value
+        return where(outside, np.asarray(fill, dtype=dtype), got)
 
     def _update(self, how, values, mode, wrap_negative_indices, out_sharding):
-        _check_options(how, mode, wrap_negative_indices, out_sharding)
-        return index_update(self.array, self.index, values, how=how)
+        _check_options(how, mode, out_sharding)
+        index = self.index if isinstance(self.index, tuple) else (self.index,)
+        index, outside = _resolve_bounds(how, shape_of(self.array), index, mode,
+                                         wrap_negative_indices)
+        return index_update(self.array, index, values, how=how, outside=outside)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
             out_sharding=None, wrap_negative_indices=True):

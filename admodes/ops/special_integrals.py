@@ -38,6 +38,7 @@ from admodes.ops.elementwise import (
     log1p,
     multiply,
     negative,
+    square,
     subtract,
     where,
 )
@@ -91,16 +92,77 @@ def _between(low, high):
 
 # -- erfcx and Dawson's integral -----------------------------------------------------------------
 
+_ASYMPTOTIC_FROM = 10.0  # |x| from which the slopes are summed from their asymptotic series
+_ASYMPTOTIC_TERMS = 16  # at |x| = 10 the 17th term is below 1e-19 of the first
+
+
+def _double_factorial_series(x, sign):
+    """Σ_{n=1..16} sign^n·(2n−1)!!/(2x²)^n, for |x| ≥ 10 (differentiable in x).
+
+    The tails of erfcx' and dawsn', from the asymptotic expansions erfcx(x) ~
+    (1/(x√π))·Σ (−1)^n (2n−1)!!/(2x²)^n (DLMF 7.12.1, A&S 7.1.23) and, with x → ix
+    (D(x) = (√π/2)·Im w(x)), D(x) ~ (1/(2x))·Σ (2n−1)!!/(2x²)^n: 2x·erfcx(x) − 2/√π ~
+    (2/√π)·Σ_{n≥1} (−1)^n (2n−1)!!/(2x²)^n as x → +∞ and 1 − 2x·D(x) ~
+    −Σ_{n≥1} (2n−1)!!/(2x²)^n as |x| → ∞. Where the difference of the two close
+    terms loses about x² units of relative accuracy, the series keeps all of it.
+    """
+    coefficients, c = [0.0], 1.0
+    for n in range(1, _ASYMPTOTIC_TERMS + 1):
+        c *= sign * (2 * n - 1)
+        coefficients.append(c)
+    return power_series(coefficients, divide(0.5, square(x)))
+
+
+def _asymptotic_where(x, far, direct, series):
+    """``series(x)`` where the mask ``far`` holds, ``direct()`` elsewhere; the series sees
+    ``x = 10`` at the other entries, so every derivative of both branches stays finite."""
+    if not far.any():
+        return direct()
+    if far.all():
+        return series(x)
+    return where(far, series(where(far, x, _ASYMPTOTIC_FROM)), direct())
+
+
+def _erfcx_slope(x, y):
+    """erfcx'(x) = 2x·y − 2/√π; the asymptotic series for x ≥ 10 (the direct form cancels)."""
+    return _asymptotic_where(
+        x, np.asarray(primal_value(x)) >= _ASYMPTOTIC_FROM,
+        lambda: subtract(multiply(multiply(x, y), 2.0), _TWO_OVER_SQRT_PI),
+        lambda u: multiply(_double_factorial_series(u, -1.0), _TWO_OVER_SQRT_PI))
+
+
+def _dawsn_slope(x, y):
+    """D'(x) = 1 − 2x·D(x); the asymptotic series for |x| ≥ 10 (the direct form cancels)."""
+    return _asymptotic_where(
+        x, np.abs(np.asarray(primal_value(x))) >= _ASYMPTOTIC_FROM,
+        lambda: subtract(1.0, multiply(multiply(x, y), 2.0)),
+        lambda u: negative(_double_factorial_series(u, 1.0)))
+
+
+def _both_regimes(signs):
+    """A sampler mixing entries in (−2, 2) with entries of magnitude in (10, 20), the
+    asymptotic branch, whose sign is drawn from ``signs``."""
+    def sampler(rng, shape, dtype):
+        far = rng.uniform(size=shape) < 0.5
+        magnitude = rng.uniform(10.0, 20.0, size=shape) * rng.choice(signs, size=shape)
+        return np.where(far, magnitude, rng.uniform(-2.0, 2.0, size=shape)).astype(dtype)
+    return sampler
+
+
 erfcx = defspecial(
-    "erfcx", sc.erfcx,
-    lambda x, y: subtract(multiply(multiply(x, y), 2.0), _TWO_OVER_SQRT_PI), 3,
+    "erfcx", sc.erfcx, _erfcx_slope, 3,
     "y = e^(x²)·erfc(x) (overflow-free for large x); ẏ = (2x·y − 2/√π)·ẋ; "
-    "x̄ = (2x·y − 2/√π)·ȳ", (DLMF.format("7.2.3, 7.10.1"),))
+    "x̄ = (2x·y − 2/√π)·ȳ; for x ≥ 10 the slope is summed from its asymptotic series "
+    "(2/√π)·Σ (−1)ⁿ(2n−1)!!/(2x²)ⁿ, which keeps the relative accuracy the difference loses",
+    (DLMF.format("7.2.3, 7.10.1, 7.12.1"), ABRAMOWITZ_STEGUN.format("7.1.23")),
+    domain=dom.unary(_both_regimes((1.0,))))
 
 dawsn = defspecial(
-    "dawsn", sc.dawsn, lambda x, y: subtract(1.0, multiply(multiply(x, y), 2.0)), 3,
+    "dawsn", sc.dawsn, _dawsn_slope, 3,
     "y = D(x) = e^(−x²)∫₀ˣ e^(t²) dt (Dawson's integral); ẏ = (1 − 2x·y)·ẋ; "
-    "x̄ = (1 − 2x·y)·ȳ", (DLMF.format("7.2.5, 7.10.2"),))
+    "x̄ = (1 − 2x·y)·ȳ; for |x| ≥ 10 the slope is summed from its asymptotic series "
+    "−Σ (2n−1)!!/(2x²)ⁿ (erfcx's expansion with x → ix)", (DLMF.format("7.2.5, 7.10.2, 7.12.1"),),
+    domain=dom.unary(_both_regimes((-1.0, 1.0))))
 
 
 # -- exponential integrals -----------------------------------------------------------------------
