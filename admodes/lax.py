@@ -42,7 +42,9 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     ``y_i`` are stacked along a new leading axis (``ys`` None where ``f`` returns None).
     ``reverse`` scans from the last index, stacking in the original order. The carry must
     keep its structure, shapes and dtypes (as JAX checks). ``unroll`` is accepted and has no
-    effect (every iteration is a Python step anyway).
+    effect (every iteration is a Python step anyway). Over length 0 the carry is ``init`` and
+    ``ys`` are empty: their shapes and dtypes come from one call of ``f`` on the plain values
+    of ``init`` and zeros for ``x`` (JAX traces ``f`` abstractly; its result is discarded).
     """
     _check_callable(f, "scan", "f")
     if _split_transpose:
@@ -61,8 +63,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
                             f"{[shape_of(x) for x in x_leaves]}, length={length})"))
     n = lengths.pop()
     if n == 0:
-        raise ValueError("scan over length 0: the stacked outputs' shapes are unknown "
-                         "without running f (admodes does not trace abstractly)")
+        return init, _empty_outputs(f, init, x_leaves, x_def)
     carry = init
     ys = [None] * n
     for i in (range(n - 1, -1, -1) if reverse else range(n)):
@@ -211,6 +212,23 @@ def _check_carry(before, after, what):
             raise TypeError(f"{what} leaf {i} changed from shape {a[0]} dtype {a[1]} to shape "
                             f"{b[0]} dtype {b[1]}; a loop's carry keeps its shapes and dtypes "
                             f"(cast the initial value, e.g. init as a float array)")
+
+
+def _empty_outputs(f, init, x_leaves, x_def):
+    """The ``ys`` of a scan over length 0: arrays of shape ``(0,) + shape(y)`` in y's dtype,
+    from ``f`` on the plain values of ``init`` and zeros in place of one slice of ``xs``."""
+    carry_leaves, carry_def = tree_util.flatten(init)
+    carry = tree_util.unflatten(carry_def, [primal_value(c) for c in carry_leaves])
+    x = tree_util.unflatten(x_def, [np.zeros(shape_of(leaf)[1:], np.result_type(
+        primal_value(leaf))) for leaf in x_leaves])
+    with np.errstate(all="ignore"):
+        out = f(carry, x)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}")
+    _check_carry(carry, out[0], "scan body function carry")
+    y_leaves, y_def = tree_util.flatten(out[1])
+    return tree_util.unflatten(y_def, [
+        np.zeros((0,) + shape_of(y), np.result_type(primal_value(y))) for y in y_leaves])
 
 
 def _stack_outputs(ys, where):

@@ -196,6 +196,19 @@ def _on_values(func, args, kwargs):
     return func(*_plain(args), **_plain(kwargs))
 
 
+def _public_module(module):
+    """The public numpy module of a function's ``__module__``: its parts before the first
+    private one (``numpy._core.fromnumeric`` -> ``numpy``, ``numpy.fft`` stays), and
+    ``numpy`` for the private implementation modules under ``numpy.lib``."""
+    parts = []
+    for part in (module or "numpy").split("."):
+        if part.startswith("_"):
+            break
+        parts.append(part)
+    public = ".".join(parts)
+    return "numpy" if public == "numpy.lib" else public
+
+
 def _drop_error(what):
     return TypeError(
         f"{what} on a traced array would drop its derivative. Use the admodes.numpy "
@@ -471,10 +484,10 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         if func.__name__ in _VALUE_FUNCTIONS:
             return _on_values(func, args, kwargs)
-        module = func.__module__ or ""
-        namespace = "numpy.linalg" if module.endswith("linalg") else "numpy"
+        namespace = _public_module(func.__module__)
         name = func.__name__
-        entry = self._ops.get(name if namespace == "numpy" else f"linalg.{name}")
+        entry = self._ops.get(name if namespace == "numpy" else
+                              f"{namespace.removeprefix('numpy.')}.{name}")
         if entry is not None and entry.namespace == namespace:
             return entry(*args, **kwargs)
         raise TypeError(

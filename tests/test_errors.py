@@ -240,8 +240,11 @@ NO_RULE_CALLS = {
                    r"numpy\.linalg\.eig has no differentiation rule"),
     "linalg.eigvals": (lambda x: np.linalg.eigvals(anp.outer(x, x)),
                        r"numpy\.linalg\.eigvals has no differentiation rule"),
-    "fft.fft": (lambda x: np.fft.fft(x), r"numpy\.fft has no differentiation rule"),
-    "fft.rfft": (lambda x: np.fft.rfft(x), r"numpy\.rfft has no differentiation rule"),
+    "fft.fft": (lambda x: np.fft.fft(x), r"numpy\.fft\.fft has no differentiation rule"),
+    "fft.rfft": (lambda x: np.fft.rfft(x), r"numpy\.fft\.rfft has no differentiation rule"),
+    "sliding_window_view": (
+        lambda x: np.lib.stride_tricks.sliding_window_view(x, 2),
+        r"numpy\.lib\.stride_tricks\.sliding_window_view has no differentiation rule"),
     "ufunc-out": (lambda x: np.sin(x, out=np.empty(3)), r"numpy\.sin with out has no"),
     "ufunc-method": (lambda x: np.add.reduce(x), r"numpy\.add\.reduce has no"),
     "float": (lambda x: float(x[0]), r"float\(\) on a traced array"),

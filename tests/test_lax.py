@@ -105,11 +105,36 @@ def test_signatures_are_jaxs(jax_x64):
     (lambda: lax.switch(0, [], 1.0), ValueError, r"switch: branches must be a non-empty"),
     (lambda: lax.select(np.ones(2, bool), np.ones(2), np.ones(3)), TypeError,
      r"select: pred must be a scalar or have the shape of on_true and on_false"),
-    (lambda: lax.scan(lambda c, x: (c, x), 0.0, XS[:0]), ValueError, r"scan over length 0"),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def _zero_length_body(xp):
+    def f(c, x):
+        return c * 2.0, {"y": xp.sin(x) * c, "n": xp.sum(x)}
+    return f
+
+
+def test_scan_over_length_zero_returns_init_and_empty_outputs():
+    f, h0 = _zero_length_body(anp), np.array([0.5, -1.0])
+    carry, ys = lax.scan(f, h0, np.zeros((0, 2)))
+    np.testing.assert_array_equal(carry, h0)
+    assert ys["y"].shape == (0, 2) and ys["n"].shape == (0,) and ys["y"].dtype == np.float64
+    np.testing.assert_array_equal(ad.jacrev(lambda h: lax.scan(f, h, np.zeros((0, 2)))[0])(h0),
+                                  np.eye(2))
+    _, ys = lax.scan(lambda c, _: (c, c), 1.0, None, length=0)
+    assert ys.shape == (0,)
+    assert lax.map(anp.sin, np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_scan_over_length_zero_has_jaxs_output_shapes(jax_x64):
+    h0 = np.array([0.5, -1.0])
+    ours = lax.scan(_zero_length_body(anp), h0, np.zeros((0, 2)))[1]
+    theirs = jax_x64.lax.scan(_zero_length_body(jax_x64.numpy), h0, np.zeros((0, 2)))[1]
+    assert {k: (v.shape, v.dtype) for k, v in ours.items()} == {
+        k: (v.shape, v.dtype) for k, v in theirs.items()}
 
 
 def test_single_operand_form_and_map_batch_size():

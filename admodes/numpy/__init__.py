@@ -16,6 +16,8 @@ from admodes.numpy import linalg as linalg
 from admodes.numpy._namespace import array as array
 from admodes.numpy._namespace import asarray as asarray
 from admodes.numpy._namespace import missing_attribute, populate
+from admodes.ops.concatenators import c_ as c_
+from admodes.ops.concatenators import r_ as r_
 from admodes.ops.functional import vectorize as vectorize
 from admodes.ops.index_update import at as at
 from admodes.tracing import primal_value
@@ -76,7 +78,7 @@ def isscalar(element):
     return _np.isscalar(primal_value(element))
 
 
-__all__ = ["array", "asarray", "at", "isscalar", "linalg", "vectorize"]
+__all__ = ["array", "asarray", "at", "c_", "isscalar", "linalg", "r_", "vectorize"]
 __all__.extend(_DIFFERENTIABLE)
 __all__.extend(_CONSTANTS)
 
