@@ -25,6 +25,8 @@ from admodes.checks import check_grads, numerical_jvp
 from admodes.custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
 from admodes.tracing import primal_value
 
+tree_util = tree  # jax.tree_util's module name: from admodes import tree_util
+
 __version__ = "0.1.0"
 
 
@@ -64,6 +66,7 @@ __all__ = [
     "scipy",
     "stop_gradient",
     "tree",
+    "tree_util",
     "value_and_grad",
     "vjp",
     "vmap",
