@@ -6,7 +6,7 @@
 array([0.63970001, 0.63970001, 0.63970001])
 """
 
-from admodes import conventions, cost, lax, nn, numpy, optim, scipy, tree
+from admodes import conventions, cost, flatten_util, lax, nn, numpy, optim, scipy, tree
 from admodes.api import (
     float0,
     grad,
@@ -46,6 +46,7 @@ __all__ = [
     "cost",
     "custom_jvp",
     "custom_vjp",
+    "flatten_util",
     "float0",
     "grad",
     "hessian",

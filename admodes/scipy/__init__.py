@@ -1,5 +1,6 @@
-"""admodes.scipy: scipy's modules with differentiation rules; so far ``admodes.scipy.special``."""
+"""admodes.scipy: scipy's modules with differentiation rules (``admodes.scipy.special``) and
+scipy's minimizers with exact derivatives (``admodes.scipy.optimize``)."""
 
-from admodes.scipy import special
+from admodes.scipy import optimize, special
 
-__all__ = ["special"]
+__all__ = ["optimize", "special"]

@@ -1,0 +1,107 @@
+"""admodes.scipy.optimize: ``scipy.optimize.minimize`` with exact derivatives from the engines.
+
+``minimize(fun, x0, args=(), *, method=None, ...)`` takes ``jax.scipy.optimize.minimize``'s
+call (``fun(x, *args)`` a scalar written with admodes.numpy, ``x0`` any pytree of float
+arrays) and runs scipy's minimizer with
+
+* the gradient from one reverse sweep per evaluation (``value_and_grad``, scipy's
+  ``jac=True``), for every method that uses a gradient;
+* Hessian-vector products (forward over reverse, ``hvp``) for the methods that take
+  ``hessp``: Newton-CG, trust-ncg, trust-krylov, trust-constr;
+* the full Hessian (``hessian``) for those that need it: dogleg, trust-exact.
+
+The pytree is raveled into scipy's vector and back (:func:`admodes.flatten_util.ravel_pytree`),
+so ``result.x`` and the gradient ``result.jac`` (trust-constr: ``result.grad``) have ``x0``'s
+structure; the other fields are scipy's
+``OptimizeResult`` (``fun``, ``success``, ``status``, ``message``, ``nit``, ``nfev``, ...), which
+has the attribute names of JAX's ``OptimizeResults``. Unlike JAX's (BFGS and an experimental
+L-BFGS only), every scipy method is available, with scipy's ``bounds``, ``constraints`` and
+``callback`` (called with the pytree). The minimizer itself is not differentiated: ``x0`` and
+``args`` must be plain values.
+
+>>> import numpy as np
+>>> import admodes.numpy as anp
+>>> from admodes.scipy.optimize import minimize
+>>> def rosenbrock(p):
+...     return (1 - p["x"]) ** 2 + 100 * (p["y"] - p["x"] ** 2) ** 2
+>>> result = minimize(rosenbrock, {"x": -1.0, "y": 2.0}, method="BFGS")
+>>> bool(result.success), np.round(result.x["x"], 6), np.round(result.x["y"], 6)
+(True, np.float64(1.0), np.float64(1.0))
+
+Reference: SciPy documentation, ``scipy.optimize.minimize``; JAX documentation,
+``jax.scipy.optimize.minimize``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import scipy.optimize
+
+from admodes import api, tree
+from admodes.flatten_util import ravel_pytree
+from admodes.tracing import Tracer
+
+__all__ = ["minimize"]
+
+_HESSP_METHODS = ("newton-cg", "trust-ncg", "trust-krylov", "trust-constr")
+_HESS_METHODS = ("dogleg", "trust-exact")
+
+
+def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=None,
+             constraints=(), callback=None):
+    """Minimize the scalar ``fun(x, *args)`` over the pytree ``x`` from ``x0`` with scipy's
+    ``method``; see the module docstring."""
+    if not callable(fun):
+        raise TypeError(f"minimize: fun must be callable, got {type(fun).__name__}")
+    if not isinstance(args, tuple):
+        raise TypeError(f"minimize: args must be a tuple, got {type(args).__name__}")
+    if any(isinstance(leaf, Tracer) for leaf in tree.leaves((x0, args))):
+        raise TypeError("minimize: x0 and args must be plain values; the minimizer is not "
+                        "differentiated (differentiate the objective at the result instead)")
+    flat0, unravel = ravel_pytree(x0)
+    if np.result_type(flat0).kind != "f":
+        raise TypeError(f"minimize: x0 must hold floating-point arrays, got dtype "
+                        f"{np.result_type(flat0)}")
+
+    def objective(v):
+        return fun(unravel(v), *args)
+
+    value_and_grad = api.value_and_grad(objective)
+
+    def fun_and_jac(v):
+        value, gradient = value_and_grad(v)
+        return float(value), np.asarray(gradient, dtype=float)
+
+    extra = {}
+    name = method.lower() if isinstance(method, str) else None
+    if name in _HESSP_METHODS:
+        extra["hessp"] = lambda v, p: np.asarray(  # trust-constr may pass an integer p
+            api.hvp(objective, v, np.asarray(p, dtype=float)), dtype=float)
+    elif name in _HESS_METHODS:
+        extra["hess"] = lambda v: np.asarray(api.hessian(objective)(v), dtype=float)
+    if callback is not None:
+        extra["callback"] = _pytree_callback(callback, unravel)
+    result = scipy.optimize.minimize(fun_and_jac, np.asarray(flat0, dtype=float), jac=True,
+                                     method=method, tol=tol, options=options, bounds=bounds,
+                                     constraints=constraints, **extra)
+    result.x = unravel(result.x)
+    for key in ("jac", "grad"):  # the gradient (trust-constr: grad; its jac: constraints')
+        if key in result and np.shape(result[key]) == flat0.shape:
+            result[key] = unravel(np.asarray(result[key], dtype=float))
+    return result
+
+
+def _pytree_callback(callback, unravel):
+    """scipy's callback with the pytree in place of its vector: scipy passes
+    ``intermediate_result`` (an OptimizeResult) to a callback with a parameter of that name,
+    else the vector (and, for trust-constr, its state)."""
+    if "intermediate_result" in inspect.signature(callback).parameters:
+        def call(intermediate_result):
+            intermediate_result.x = unravel(intermediate_result.x)
+            return callback(intermediate_result=intermediate_result)
+    else:
+        def call(xk, *rest):
+            return callback(unravel(xk), *rest)
+    return call

@@ -1,0 +1,124 @@
+"""admodes.flatten_util.ravel_pytree (JAX's: values, dtypes, derivatives through both
+directions) and admodes.scipy.optimize.minimize (scipy's minimizers with the engines'
+gradients, Hessian-vector products and Hessians, on pytrees)."""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+import admodes as ad
+import admodes.numpy as anp
+from admodes.flatten_util import ravel_pytree
+from admodes.scipy.optimize import minimize
+
+TREE = {"w": np.arange(6.0).reshape(2, 3), "b": (np.array([-1.0, 2.0]), 0.5), "none": None}
+
+
+def test_ravel_concatenates_the_leaves_in_flatten_order_and_unravel_inverts_it():
+    flat, unravel = ravel_pytree(TREE)
+    leaves = ad.tree.leaves(TREE)
+    np.testing.assert_array_equal(flat, np.concatenate([np.ravel(leaf) for leaf in leaves]))
+    back = unravel(flat)
+    assert ad.tree.structure(back) == ad.tree.structure(TREE)
+    for a, b in zip(ad.tree.leaves(back), leaves):
+        np.testing.assert_array_equal(a, b)
+        assert np.shape(a) == np.shape(b)
+
+
+def test_mixed_dtypes_ravel_to_numpys_result_type_and_unravel_to_each_leafs():
+    flat, unravel = ravel_pytree({"a": np.ones(2, np.float32), "b": np.ones(1, np.float32)})
+    assert flat.dtype == np.float32
+    flat, unravel = ravel_pytree({"a": np.ones(2, np.float32), "n": np.arange(2)})
+    assert flat.dtype == np.float64
+    assert {k: v.dtype for k, v in unravel(flat).items()} == {"a": np.float32, "n": np.int64}
+    flat, unravel = ravel_pytree({})
+    assert flat.shape == (0,) and unravel(flat) == {}
+
+
+def test_derivatives_through_ravel_and_unravel():
+    params = {"w": TREE["w"], "b": TREE["b"][0]}
+    flat, unravel = ravel_pytree(params)
+
+    def loss(p):
+        return anp.sum(anp.sin(p["w"]) @ anp.ones(3) * p["b"])
+    g = ad.grad(lambda p: loss(p))(params)
+    np.testing.assert_allclose(ad.grad(lambda v: loss(unravel(v)))(flat),
+                               ravel_pytree(g)[0], rtol=1e-15)
+    jac = ad.jacfwd(lambda p: ravel_pytree(p)[0])(params)  # {"b": (n, 2), "w": (n, 2, 3)}
+    np.testing.assert_array_equal(
+        np.concatenate([jac["b"], jac["w"].reshape(flat.size, -1)], axis=1), np.eye(flat.size))
+    ad.check_grads(lambda v: loss(unravel(v)), (flat,), order=2)
+
+
+def test_unravel_checks_the_vector_shape():
+    _, unravel = ravel_pytree(TREE)
+    with pytest.raises(ValueError, match=re.escape(
+            "unravel: expected a vector of shape (9,) (the raveled pytree")):
+        unravel(np.ones(8))
+
+
+def test_ravel_pytree_equals_jaxs(jax_x64):
+    from jax.flatten_util import ravel_pytree as jax_ravel
+    np.testing.assert_array_equal(ravel_pytree(TREE)[0], jax_ravel(TREE)[0])
+
+
+def _rosenbrock(p, scale=100.0):
+    return (1 - p["x"]) ** 2 + scale * anp.sum((p["y"] - p["x"] ** 2) ** 2)
+
+
+X0 = {"x": -1.2, "y": np.array([1.0, 0.8])}
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "CG", "Newton-CG", "trust-ncg",
+                                    "trust-krylov", "trust-exact", "dogleg", "trust-constr",
+                                    "SLSQP"])
+def test_every_gradient_method_reaches_the_minimum_of_a_pytree_objective(method):
+    tol = None if method == "trust-krylov" else 1e-12  # its default stops at fun ≈ 1e-13
+    result = minimize(_rosenbrock, X0, method=method, tol=tol, options={"maxiter": 2000})
+    assert result.success, result.message
+    np.testing.assert_allclose(result.x["x"], 1.0, atol=1e-4)
+    np.testing.assert_allclose(result.x["y"], [1.0, 1.0], atol=1e-4)
+    gradient = result.grad if method == "trust-constr" else result.jac
+    assert ad.tree.structure(gradient) == ad.tree.structure(X0)
+
+
+def test_same_iterates_as_scipy_with_a_hand_written_gradient():
+    def f(v):
+        return (1 - v[0]) ** 2 + 100 * np.sum((v[1:] - v[0] ** 2) ** 2)
+
+    def df(v):
+        r = v[1:] - v[0] ** 2
+        return np.concatenate([[-2 * (1 - v[0]) - 400 * v[0] * np.sum(r)], 200 * r])
+    flat0 = ravel_pytree(X0)[0]
+    expected = scipy.optimize.minimize(f, flat0, jac=df, method="BFGS")
+    ours = minimize(_rosenbrock, X0, method="BFGS")
+    assert ours.nit == expected.nit and ours.nfev == expected.nfev
+    np.testing.assert_allclose(ravel_pytree(ours.x)[0], expected.x, rtol=1e-10)
+
+
+def test_args_bounds_and_callbacks_with_the_pytree():
+    seen, states = [], []
+    result = minimize(_rosenbrock, X0, (10.0,), method="L-BFGS-B",
+                      bounds=[(-2.0, 0.5)] * 3, callback=seen.append)
+    np.testing.assert_allclose(result.x["x"], 0.5, atol=1e-6)  # on the bound
+    assert seen and all(set(p) == {"x", "y"} for p in seen)
+    minimize(_rosenbrock, X0, method="BFGS",
+             callback=lambda intermediate_result: states.append(intermediate_result))
+    assert states and set(states[-1].x) == {"x", "y"}
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: minimize(_rosenbrock, {"x": 1, "y": np.array([1, 2])}, method="BFGS"), TypeError,
+     "minimize: x0 must hold floating-point arrays, got dtype int64"),
+    (lambda: minimize(lambda p: p, np.ones(2), method="BFGS"), TypeError,
+     "grad requires a scalar output"),
+    (lambda: minimize(_rosenbrock, X0, 10.0), TypeError, "minimize: args must be a tuple"),
+    (lambda: minimize("f", X0), TypeError, "minimize: fun must be callable, got str"),
+    (lambda: ad.grad(lambda s: minimize(_rosenbrock, {"x": s, "y": np.ones(2)}).fun)(1.0),
+     TypeError, "minimize: x0 and args must be plain values"),
+])
+def test_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
