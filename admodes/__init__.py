@@ -23,6 +23,7 @@ from admodes.api import (
 from admodes.batching import vmap
 from admodes.checks import check_grads, numerical_jvp
 from admodes.custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
+from admodes.eager import jit
 from admodes.tracing import primal_value
 
 tree_util = tree  # jax.tree_util's module name: from admodes import tree_util
@@ -54,6 +55,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "lax",
     "linearize",
