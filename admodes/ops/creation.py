@@ -81,7 +81,7 @@ def _logspace_domain(rng, dtype):
         return dom.real(rng, shape, dtype)
     return [((r(), r(), 5), {}), ((r(2), r(), 4), {"endpoint": False, "base": 2.0}),
             ((r(), r(2, 1), 3), {"axis": -1}),
-            ((r(), r(), 3), {"base": dom.positive(rng, (3, 1), dtype)})]
+            ((r(), r(), 3, True, dom.positive(rng, (3, 1), dtype)), {})]  # base differentiated
 
 
 @defcomposite("logspace", domain=_logspace_domain,

@@ -238,11 +238,12 @@ def _histogram_domain(rng, dtype):
     def data(lo, hi):
         return (lo + (hi - lo) * fractions[rng.permutation(8)]).astype(dtype)
     edges = np.array([-1.0, -0.2, 0.5, 2.0], dtype=dtype)
+    # weights positionally (after range and density), so the generated tests differentiate them
     return [((data(-1.0, 1.5), 4), {}),
-            ((data(-0.9, 1.9), edges), {"weights": dom.real(rng, (8,), dtype)}),
+            ((data(-0.9, 1.9), edges, None, None, dom.real(rng, (8,), dtype)), {}),
             ((data(-1.0, 2.0).reshape(2, 4), 3),
              {"range": (np.float64(-1.2), np.float64(2.3)), "density": True}),
-            ((data(0.0, 1.0), 4), {"weights": dom.real(rng, (8,), dtype), "density": True})]
+            ((data(0.0, 1.0), 4, None, True, dom.real(rng, (8,), dtype)), {})]
 
 
 @defcomposite("histogram", domain=_histogram_domain, refs=_NUMPY_DOCS,

@@ -396,9 +396,10 @@ def _mean_keywords(a, axis, dtype, out, keepdims, where):
 
 def _average_domain(rng, dtype):
     x = dom.real(rng, (2, 3), dtype)
-    return [((x,), {}), ((x,), {"axis": 1, "weights": dom.positive(rng, (3,), dtype)}),
-            ((x,), {"axis": 0, "weights": dom.positive(rng, (2, 3), dtype), "keepdims": True}),
-            ((x,), {"axis": 1, "weights": dom.positive(rng, (3,), dtype), "returned": True}),
+    # weights positionally, so the generated tests differentiate them too
+    return [((x,), {}), ((x, 1, dom.positive(rng, (3,), dtype)), {}),
+            ((x, 0, dom.positive(rng, (2, 3), dtype)), {"keepdims": True}),
+            ((x, 1, dom.positive(rng, (3,), dtype), True), {}),
             ((x,), {"axis": 0, "returned": True})]
 
 
