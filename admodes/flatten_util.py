@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from admodes import tree
+from admodes.ops.elementwise import as_dtype
 from admodes.registry import lookup
 from admodes.tracing import primal_value, shape_of
 
@@ -35,9 +36,9 @@ def ravel_pytree(pytree):
     dtypes = [np.result_type(primal_value(leaf)) for leaf in leaves]
     dtype = np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
     sizes = [int(np.prod(shape, dtype=np.int64)) for shape in shapes]
-    cast, reshape = lookup("astype"), lookup("reshape")
+    reshape = lookup("reshape")
     if leaves:
-        flat = lookup("concatenate")([cast(reshape(leaf, (-1,)), dtype) for leaf in leaves])
+        flat = lookup("concatenate")([as_dtype(reshape(leaf, (-1,)), dtype) for leaf in leaves])
     else:
         flat = np.zeros(0, dtype=dtype)
     total = sum(sizes)
@@ -49,7 +50,7 @@ def ravel_pytree(pytree):
         parts, start = [], 0
         for shape, size, leaf_dtype in zip(shapes, sizes, dtypes):
             part = reshape(vector[start:start + size], shape)
-            parts.append(cast(part, leaf_dtype))
+            parts.append(as_dtype(part, leaf_dtype))
             start += size
         return tree.unflatten(treedef, parts)
     return flat, unravel
