@@ -1,5 +1,6 @@
 """Structured control flow with ``jax.lax``'s names and signatures: scan, fori_loop, while_loop,
-cond, switch, map, select, stop_gradient.
+cond, switch, map, select, stop_gradient; and implicit differentiation, custom_linear_solve and
+custom_root (from :mod:`admodes.implicit`).
 
 admodes runs programs eagerly, so each is its Python loop or branch; derivatives go through
 the iterations the loop actually ran, in both modes and to any order (also through
@@ -26,11 +27,12 @@ import numpy as np
 
 from admodes import tree as tree_util
 from admodes.custom import stop_gradient
+from admodes.implicit import custom_linear_solve, custom_root
 from admodes.registry import lookup
 from admodes.tracing import Tracer, primal_value, shape_of
 
-__all__ = ["cond", "fori_loop", "map", "scan", "select", "stop_gradient", "switch",
-           "while_loop"]
+__all__ = ["cond", "custom_linear_solve", "custom_root", "fori_loop", "map", "scan", "select",
+           "stop_gradient", "switch", "while_loop"]
 
 _NOT_GIVEN = object()
 

@@ -10,6 +10,7 @@ constant.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -18,17 +19,37 @@ from typing import ClassVar
 import numpy as np
 
 __all__ = [
+    "PAUSED",
     "ShapeDtype",
     "Trace",
     "Tracer",
     "bind",
     "ndim_of",
+    "paused",
+    "paused_traces",
     "primal_value",
     "shape_of",
     "size_of",
 ]
 
 _stack: list = []
+_paused: list = []  # the trace lists of the enclosing paused() blocks
+
+
+class _Paused:
+    """``Trace.active`` of a paused trace: false, so the engines' fast paths leave its ops to
+    :func:`bind`, which evaluates them on the values under its tracers."""
+
+    __slots__ = ()
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "PAUSED"
+
+
+PAUSED = _Paused()
 
 
 class Trace:
@@ -62,11 +83,42 @@ def bind(op, args, static):
     if top is None:
         return op.impl(*args, **static)
     if not top.active:
+        if top.active is PAUSED:  # its tracers stand for their values (see paused())
+            return bind(op, [a._primal if isinstance(a, Tracer) and a._trace is top else a
+                             for a in args], static)
         raise RuntimeError(
             f"{op.name}() got a traced array from a transform that has already returned "
             f"(a leaked tracer, e.g. stored in a global or a closure inside the function being "
             f"differentiated). Return it from the function instead.")
     return top.process(op, args, static)
+
+
+@contextlib.contextmanager
+def paused(traces):
+    """Within the block, ops on tracers of ``traces`` compute with the values under them
+    and record nothing: the traces see none of it (as if every tracer of theirs were passed
+    through ``stop_gradient``), while the other traces go on differentiating.
+
+    Implicit differentiation (:mod:`admodes.implicit`) solves its equations so, with whatever
+    the user's functions close over, and gives those traces the derivative by the implicit
+    function theorem instead. A trace that has already returned may be paused too (its
+    tracers, kept in a closure, are values again inside the block).
+    """
+    before = [(trace, trace.active) for trace in traces]
+    for trace, _ in before:
+        trace.active = PAUSED
+    _paused.append(traces)
+    try:
+        yield
+    finally:
+        _paused.pop()
+        for trace, active in before:
+            trace.active = active
+
+
+def paused_traces() -> list:
+    """The traces paused now (by every enclosing :func:`paused`; also ones that returned)."""
+    return list(dict.fromkeys(trace for traces in _paused for trace in traces))
 
 
 def primal_value(x):
