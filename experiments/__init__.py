@@ -5,7 +5,7 @@ import importlib
 
 NAMES = ("jacobian_scaling", "scalar_loss", "cheap_gradient", "tape_memory", "pooling_routing",
          "subgradients", "ode_adjoint", "ode_parameter_fit", "curve_fitting",
-         "forward_gradient", "manual_backprop", "gradient_flow")
+         "forward_gradient", "manual_backprop", "gradient_flow", "implicit_differentiation")
 
 
 def load(name):
