@@ -107,7 +107,9 @@ def test_jacobians_equal_jax_on_every_case(entry, jax_x64):
     logsumexp's b and return_sign, gelu's exact form, standardize's given moments)."""
     jax = jax_x64
     module = {"nn": jax.nn, "numpy": jax.numpy}.get(entry.namespace, jax.scipy.special)
-    fun = getattr(module, entry.short_name)
+    fun = getattr(module, entry.short_name, None)
+    if fun is None:
+        pytest.skip(f"{entry.name}: JAX {jax.__version__} has no such function")
     for args, static in entry.domain(np.random.default_rng(3), np.float64):
         if JAX_DIFFERS.get(entry.name, lambda args, static: False)(args, static):
             continue
@@ -370,9 +372,10 @@ def test_jax_deprecates_float_input_to_one_hot(jax_x64):
 # -- errors ----------------------------------------------------------------------------------------
 
 def test_scipy_special_name_without_rule():
-    with pytest.raises(AttributeError, match=r"admodes\.scipy\.special\.jv is not available: "
-                                             r"scipy\.special's jv has no differentiation rule"):
-        asp.jv  # noqa: B018
+    with pytest.raises(AttributeError, match=r"admodes\.scipy\.special\.struve is not available: "
+                                             r"scipy\.special's struve has no differentiation "
+                                             r"rule"):
+        asp.struve  # noqa: B018
     with pytest.raises(AttributeError, match=r"module 'admodes\.scipy\.special' has no "
                                              r"attribute 'sine' \(nor has scipy\.special\)"):
         asp.sine  # noqa: B018
@@ -395,9 +398,9 @@ def test_scipys_own_ufuncs_on_a_traced_array_are_admodes_entries():
     np.testing.assert_allclose(ad.grad(lambda x: anp.sum(sc.erf(x) * sc.digamma(x)))(x),
                                ad.grad(lambda x: anp.sum(asp.erf(x) * asp.digamma(x)))(x),
                                rtol=1e-15)
-    with pytest.raises(TypeError, match=r"scipy\.special\.jv has no differentiation rule in "
-                                        r"admodes; .* admodes\.scipy\.special\.__all__"):
-        ad.grad(lambda x: anp.sum(sc.jv(1.0, x)))(x)
+    with pytest.raises(TypeError, match=r"scipy\.special\.struve has no differentiation rule "
+                                        r"in admodes; .* admodes\.scipy\.special\.__all__"):
+        ad.grad(lambda x: anp.sum(sc.struve(1.0, x)))(x)
 
 
 # -- sigmoid's derivative for large x -----------------------------------------------------------

@@ -26,6 +26,7 @@ from admodes.ops import (  # noqa: F401
     reductions,
     shape,
     special,
+    special_bessel,
     special_integrals,
     statistics,
     tensor_linalg,
