@@ -7,6 +7,7 @@ array([0.63970001, 0.63970001, 0.63970001])
 """
 
 from admodes import conventions, cost, flatten_util, lax, nn, numpy, optim, scipy, tree
+from admodes.abstract import ShapeDtypeStruct, eval_shape, linear_transpose
 from admodes.api import (
     float0,
     grad,
@@ -41,12 +42,14 @@ def __getattr__(name):
     raise AttributeError(f"module 'admodes' has no attribute {name!r}")
 
 __all__ = [
+    "ShapeDtypeStruct",
     "check_grads",
     "checkpoint",
     "conventions",
     "cost",
     "custom_jvp",
     "custom_vjp",
+    "eval_shape",
     "flatten_util",
     "float0",
     "grad",
@@ -58,6 +61,7 @@ __all__ = [
     "jit",
     "jvp",
     "lax",
+    "linear_transpose",
     "linearize",
     "nn",
     "numerical_jvp",
