@@ -117,8 +117,60 @@ def test_args_bounds_and_callbacks_with_the_pytree():
     (lambda: minimize(_rosenbrock, X0, 10.0), TypeError, "minimize: args must be a tuple"),
     (lambda: minimize("f", X0), TypeError, "minimize: fun must be callable, got str"),
     (lambda: ad.grad(lambda s: minimize(_rosenbrock, {"x": s, "y": np.ones(2)}).fun)(1.0),
-     TypeError, "minimize: x0 and args must be plain values"),
+     TypeError, "minimize: x0 must be a plain value (an initial guess"),
+    (lambda: ad.grad(lambda s: minimize(lambda x, s: anp.sum((x - s) ** 2), np.ones(2), (s,),
+                                        bounds=[(0, 1)] * 2).fun)(1.0),
+     TypeError, "minimize: differentiating the minimizer in args needs an unconstrained problem"),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+# -- the minimizer differentiated in args (implicit function theorem) ----------------------------
+
+_A = np.random.default_rng(2).standard_normal((20, 5))
+_B = np.random.default_rng(3).standard_normal(20)
+_VAL_A = np.random.default_rng(4).standard_normal((10, 5))
+_VAL_B = np.random.default_rng(5).standard_normal(10)
+
+
+def _ridge(w, lam):
+    return 0.5 * anp.sum((_A @ w - _B) ** 2) + 0.5 * lam * anp.sum(w ** 2)
+
+
+def _validation(w):
+    return 0.5 * anp.sum((_VAL_A @ w - _VAL_B) ** 2)
+
+
+@pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "Newton-CG", "trust-exact"])
+def test_hyperparameter_gradient_through_the_minimizer_equals_the_closed_form(method):
+    """d/dλ of a validation loss at w*(λ) = argmin ridge(w, λ), to second order: the
+    implicit function theorem on ∇ridge = 0 against w* = (AᵀA + λI)⁻¹Aᵀb."""
+    def bilevel(lam):
+        options = {"gtol": 1e-12} if method == "trust-exact" else None
+        result = minimize(_ridge, np.zeros(5), (lam,), method=method, tol=1e-13,
+                          options=options)
+        return _validation(result.x)
+
+    def closed(lam):
+        return _validation(anp.linalg.solve(_A.T @ _A + lam * np.eye(5), _A.T @ _B))
+    for transform in (ad.grad, ad.jacfwd, ad.hessian):
+        np.testing.assert_allclose(transform(bilevel)(0.7), transform(closed)(0.7), rtol=1e-6)
+
+
+def test_a_pytree_of_traced_args_and_the_value_at_the_minimum():
+    def inner(p, data):
+        return anp.sum((p["w"] * data["x"] + p["b"] - data["y"]) ** 2) + 0.1 * anp.sum(
+            p["w"] ** 2)
+    data = {"x": np.linspace(0.0, 1.0, 8), "y": np.sin(np.linspace(0.0, 1.0, 8))}
+
+    def value(y):
+        result = minimize(inner, {"w": 0.0, "b": 0.0}, ({"x": data["x"], "y": y},),
+                          method="BFGS", tol=1e-13)
+        assert set(result.x) == {"w", "b"}
+        return result.fun  # f(x*, y): its gradient is ∂f/∂y at x* (the envelope theorem)
+
+    w_b = minimize(inner, {"w": 0.0, "b": 0.0}, (data,), method="BFGS", tol=1e-13).x
+    residual = w_b["w"] * data["x"] + w_b["b"] - data["y"]
+    np.testing.assert_allclose(ad.grad(value)(data["y"]), -2 * residual, rtol=1e-6, atol=1e-9)

@@ -16,8 +16,18 @@ structure; the other fields are scipy's
 ``OptimizeResult`` (``fun``, ``success``, ``status``, ``message``, ``nit``, ``nfev``, ...), which
 has the attribute names of JAX's ``OptimizeResults``. Unlike JAX's (BFGS and an experimental
 L-BFGS only), every scipy method is available, with scipy's ``bounds``, ``constraints`` and
-``callback`` (called with the pytree). The minimizer itself is not differentiated: ``x0`` and
-``args`` must be plain values.
+``callback`` (called with the pytree).
+
+Differentiable in ``args`` (beyond JAX's): with traced ``args`` (hyperparameters, data,
+the outer variables of a bilevel problem) ``result.x`` is the minimizer x*(args) with the
+derivatives of the implicit function theorem applied to the stationarity condition
+∇ₓf(x*, args) = 0, ẋ = −H⁻¹ ∂ₐ(∇ₓf) ȧ with H the Hessian at x* (by
+:func:`admodes.lax.custom_root`; the Hessian systems are solved by conjugate gradients on
+Hessian-vector products, to a relative tolerance of 1e-10), and ``result.fun`` is
+f(x*, args), traced. scipy's iterations are not differentiated. This needs a strict local
+minimum (H positive definite) of an unconstrained problem: with traced ``args``, ``bounds``
+and ``constraints`` are refused (at an active constraint ∇ₓf ≠ 0). ``x0`` is an initial guess
+and must be plain.
 
 >>> import numpy as np
 >>> import admodes.numpy as anp
@@ -41,7 +51,9 @@ import scipy.optimize
 
 from admodes import api, tree
 from admodes.flatten_util import ravel_pytree
-from admodes.tracing import Tracer
+from admodes.implicit import custom_root
+from admodes.scipy.sparse.linalg import cg
+from admodes.tracing import Tracer, primal_value
 
 __all__ = ["minimize"]
 
@@ -57,9 +69,16 @@ def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=No
         raise TypeError(f"minimize: fun must be callable, got {type(fun).__name__}")
     if not isinstance(args, tuple):
         raise TypeError(f"minimize: args must be a tuple, got {type(args).__name__}")
-    if any(isinstance(leaf, Tracer) for leaf in tree.leaves((x0, args))):
-        raise TypeError("minimize: x0 and args must be plain values; the minimizer is not "
-                        "differentiated (differentiate the objective at the result instead)")
+    if any(isinstance(leaf, Tracer) for leaf in tree.leaves(x0)):
+        raise TypeError("minimize: x0 must be a plain value (an initial guess: the minimizer "
+                        "does not depend on it); args may be traced")
+    if any(isinstance(leaf, Tracer) for leaf in tree.leaves(args)):
+        if bounds is not None or constraints:
+            raise TypeError("minimize: differentiating the minimizer in args needs an "
+                            "unconstrained problem (no bounds or constraints): at an active "
+                            "constraint the gradient is not zero")
+        return _differentiable_in_args(fun, x0, args, {
+            "method": method, "tol": tol, "options": options, "callback": callback})
     flat0, unravel = ravel_pytree(x0)
     if np.result_type(flat0).kind != "f":
         raise TypeError(f"minimize: x0 must hold floating-point arrays, got dtype "
@@ -90,6 +109,26 @@ def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=No
     for key in ("jac", "grad"):  # the gradient (trust-constr: grad; its jac: constraints')
         if key in result and np.shape(result[key]) == flat0.shape:
             result[key] = unravel(np.asarray(result[key], dtype=float))
+    return result
+
+
+def _differentiable_in_args(fun, x0, args, settings):
+    """:func:`minimize` with traced ``args``: scipy on their values, the minimizer given the
+    implicit derivative of ∇ₓf(x, args) = 0 (see the module docstring)."""
+    found = []
+
+    def solve(stationarity, guess):  # every transform is paused here: args are values
+        found.append(minimize(fun, guess, tree.tree_map(primal_value, args), **settings))
+        return found[-1].x
+
+    def stationarity(x):
+        return api.grad(fun)(x, *args)
+
+    def hessian_solve(hvp, g):  # H z = g, H symmetric positive definite at a strict minimum
+        return cg(hvp, g, tol=1e-10)[0]
+    x = custom_root(stationarity, x0, solve, hessian_solve)
+    result = found[0]
+    result.x, result.fun = x, fun(x, *args)
     return result
 
 
