@@ -31,7 +31,7 @@ from admodes.tracing import Tracer, bind
 
 __all__ = ["Composite", "Op", "defcomposite", "defop", "entries", "lookup", "on_declare", "ops"]
 
-_NAMESPACES = ("numpy", "numpy.linalg", "nn", "scipy.special", "internal")
+_NAMESPACES = ("numpy", "numpy.linalg", "nn", "scipy.special", "scipy.linalg", "internal")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -92,8 +92,8 @@ class Op:
         Unsaved array inputs reach ``vjp`` as :class:`~admodes.tracing.ShapeDtype`
         placeholders (shape and dtype only), an unsaved output as ``None``.
     namespace : str
-        ``"numpy"``, ``"numpy.linalg"``, ``"nn"``, ``"scipy.special"`` or ``"internal"`` (not
-        exposed).
+        ``"numpy"``, ``"numpy.linalg"``, ``"nn"``, ``"scipy.special"``, ``"scipy.linalg"`` or
+        ``"internal"`` (not exposed).
     refs : tuple of str
         References for the rules.
     plain_jvp, plain_vjp : callable

@@ -226,6 +226,8 @@ def _jax_function(jax, entry):
         return getattr(jax.nn, entry.short_name)
     if entry.namespace == "scipy.special":
         return getattr(jax.scipy.special, entry.short_name, None)
+    if entry.namespace == "scipy.linalg":
+        return getattr(jax.scipy.linalg, entry.short_name)
     module = jax.numpy.linalg if entry.namespace == "numpy.linalg" else jax.numpy
     return getattr(module, entry.short_name)
 

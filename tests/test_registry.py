@@ -19,7 +19,7 @@ ENTRIES = registry.entries()
 OPS = registry.ops()
 DTYPES = (np.float64, np.float32)
 PUBLIC = {"numpy": admodes.numpy, "numpy.linalg": admodes.numpy.linalg, "nn": admodes.nn,
-          "scipy.special": admodes.scipy.special}
+          "scipy.special": admodes.scipy.special, "scipy.linalg": admodes.scipy.linalg}
 
 by_entry = pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
 by_op = pytest.mark.parametrize("op", OPS, ids=lambda e: e.name)

@@ -24,6 +24,7 @@ from admodes.ops import (  # noqa: F401
     polynomials,
     pooling,
     reductions,
+    scipy_linalg,
     shape,
     special,
     special_bessel,
