@@ -495,8 +495,10 @@ def report(data, directory, config):
             findings.append(
                 f"{STYLE[name]['label']} (η = {r.learning_rate:.4g}"
                 + (f", β = {r.beta:.4g}" if name != "gd" else "")
-                + f"): error contraction per step {r.rate_measured:.5f} measured vs "
-                f"{r.rate_theory:.5f} in theory; final excess {r.excess_final:.2g}.")
+                + "): error contraction per step "
+                + (f"{r.rate_measured:.5f} measured" if np.isfinite(r.rate_measured) else
+                   "not measured (fewer than 10 steps with the excess between 1e-12 and 1e-2)")
+                + f" vs {r.rate_theory:.5f} in theory; final excess {r.excess_final:.2g}.")
     adaptive = rev[rev.optimizer.isin(["rmsprop", "adam"])]
     if not adaptive.empty:
         findings.append(
