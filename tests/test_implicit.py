@@ -266,6 +266,27 @@ def test_krylov_solvers_return_x_and_none_and_take_functions_of_pytrees():
     ad.check_grads(f, (3.0,), order=2)
 
 
+@pytest.mark.parametrize("name", SOLVERS)
+@pytest.mark.parametrize("kind", ["csr", "LinearOperator"])
+def test_a_constant_sparse_operator(name, kind):
+    """A plain scipy.sparse matrix or LinearOperator as A: derivatives in b, to second order."""
+    import scipy.sparse as sp
+    n = 12
+    off = -1.0 if name == "cg" else -0.6  # cg: symmetric positive definite
+    G = sp.diags([-np.ones(n - 1), 2.5 * np.ones(n), off * np.ones(n - 1)], [-1, 0, 1],
+                 format="csr")
+    A = G if kind == "csr" else sp.linalg.aslinearoperator(G)
+    b = np.linspace(0.0, 1.0, n)
+
+    def f(b):
+        return anp.sum(anp.sin(SOLVERS[name](A, b, tol=1e-13)[0]))
+
+    def g(b):
+        return anp.sum(anp.sin(anp.linalg.solve(G.toarray(), b)))
+    for transform in (ad.grad, ad.jacfwd, ad.hessian):
+        np.testing.assert_allclose(transform(f)(b), transform(g)(b), rtol=1e-9, atol=1e-12)
+
+
 def test_a_preconditioner_and_an_initial_guess_leave_the_solution_unchanged():
     S = spd(P0)
     M = np.diag(1 / np.diag(S))

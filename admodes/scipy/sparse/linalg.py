@@ -11,7 +11,9 @@ iterations but of x = A⁻¹ b, by :func:`admodes.lax.custom_linear_solve`: a JV
 derivatives are therefore as accurate as the solves: set ``tol``/``atol`` for them too.
 
 ``b`` and ``x0`` may be pytrees of floating-point arrays (of one structure); ``A`` is then a
-function of such a pytree. A solve that stops at ``maxiter`` before reaching the tolerance
+function of such a pytree. Beyond JAX, ``A`` (and ``M``) may also be a plain scipy.sparse
+matrix or ``LinearOperator``: a constant operator (derivatives in ``b`` only, to every order),
+applied by its own ``@`` and its transpose's. A solve that stops at ``maxiter`` before reaching the tolerance
 warns (``RuntimeWarning``; JAX returns silently), a breakdown raises. A cost meter
 (:mod:`admodes.cost`) counts the applications of ``A`` and the registry ops around the
 solver, not scipy's own vector updates inside it.
@@ -34,11 +36,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import scipy.sparse
 import scipy.sparse.linalg
 
 from admodes import tree
 from admodes.flatten_util import ravel_pytree
 from admodes.implicit import custom_linear_solve
+from admodes.registry import Op, lookup
 from admodes.tracing import Tracer, primal_value, shape_of
 
 __all__ = ["bicgstab", "cg", "gmres"]
@@ -119,11 +123,13 @@ def _isolve(name, solver, A, b, x0, M, symmetric, options):
 
 def _linear_function(name, what, A, b, size):
     """``A`` as a function of b's pytree: itself if callable, else ``v ↦ A @ v`` for a square
-    matrix (plain or traced) and a 1-d ``b``."""
-    if callable(A):
+    matrix (plain or traced, or a plain scipy.sparse matrix or LinearOperator) and a 1-d
+    ``b``."""
+    sparse = scipy.sparse.issparse(A) or isinstance(A, scipy.sparse.linalg.LinearOperator)
+    if callable(A) and not sparse:  # (a LinearOperator is callable too)
         return A
-    shape = shape_of(A)
-    if not (isinstance(A, (np.ndarray, Tracer)) and len(shape) == 2):
+    shape = tuple(A.shape) if sparse else shape_of(A)
+    if not ((sparse or isinstance(A, (np.ndarray, Tracer))) and len(shape) == 2):
         raise TypeError(f"{name}: {what} must be a function or a 2-d matrix, got "
                         f"{type(A).__name__} of shape {shape}")
     if tree.flatten(b)[1].kind != "leaf" or len(shape_of(b)) != 1:
@@ -132,4 +138,33 @@ def _linear_function(name, what, A, b, size):
     if shape != (size, size):
         raise ValueError(f"{name}: {what} has shape {shape}; expected ({size}, {size}) for b "
                          f"of size {size}")
-    return lambda v: A @ v
+    return _constant_operator(name, A) if sparse else (lambda v: A @ v)
+
+
+def _constant_operator(name, A):
+    """``v ↦ A v`` for a plain scipy.sparse matrix or LinearOperator ``A`` (a constant: the
+    derivatives are in ``v`` only), as a linear op of the engines. Its JVP applies A and its
+    VJP Aᵀ to each row, through this op and its transpose op, so both are differentiable
+    again."""
+    ops = {}
+
+    def rules(this, other):
+        def jvp(primals, tangents, out):
+            return _each_row(ops[this], tangents[0])
+
+        def vjp(ct, primals, out):
+            return (_each_row(ops[other], ct),)
+        return jvp, vjp
+    for key, matrix, other in (("A", A, "Aᵀ"), ("Aᵀ", A.T, "A")):
+        jvp, vjp = rules(key, other)
+        nnz = getattr(matrix, "nnz", matrix.shape[0] * matrix.shape[1])
+        ops[key] = Op(name=f"{name}:{key}", impl=lambda v, matrix=matrix: np.asarray(matrix @ v),
+                      jvp=jvp, vjp=vjp, cost=lambda primals, out, nnz=nnz: 2 * int(nnz),
+                      doc=f"y = {key} v, the constant sparse {key} of {name}; ẏ = {key} v̇, "
+                          f"v̄ = {other} ȳ", domain=lambda rng, dtype: [], linear=True,
+                      saves=(), namespace="internal")
+    return ops["A"]
+
+
+def _each_row(op, batch):
+    return lookup("stack")([op(batch[j]) for j in range(shape_of(batch)[0])], axis=0)
