@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 import weakref
 
 import numpy as np
@@ -117,6 +118,17 @@ def _inexact(x):
     return np.result_type(primal_value(x)).kind == "f"
 
 
+class _ClosedOverTracer(Exception):
+    """Raised by a custom function's impl whose output is traced although its arguments are
+    values there: the function closes over a tracer of an enclosing transform."""
+
+
+def _untraced(out):
+    if isinstance(out, Tracer):
+        raise _ClosedOverTracer
+    return out
+
+
 # -- the decorators ----------------------------------------------------------------------------
 
 class _CustomFunction:
@@ -171,7 +183,10 @@ class _CustomFunction:
                tuple(isinstance(x, Tracer) for x in leaves))
         if key not in self._ops:
             self._ops[key] = self._make_op(in_def, key, len(leaves))
-        packed = self._ops[key](*leaves, nondiff=static)
+        try:
+            packed = self._ops[key](*leaves, nondiff=static)
+        except _ClosedOverTracer:
+            return self._closure_fallback(args)
         return self._structures[key].unpack(packed)
 
     def _make_op(self, in_def, key, n):
@@ -215,9 +230,17 @@ class _CustomFunction:
 
     def _impl(self, in_def, key):
         def impl(*leaves, nondiff):
-            out = self._evaluate(self.fun, in_def, key, leaves, nondiff, metered=True)[0]
+            out = _untraced(self._evaluate(self.fun, in_def, key, leaves, nondiff,
+                                           metered=True)[0])
             return out if isinstance(out, (np.ndarray, np.generic)) else np.asarray(out)
         return impl
+
+    def _closure_fallback(self, args):
+        """The call when the function closes over a traced value (:class:`_ClosedOverTracer`):
+        an error here; :class:`checkpoint` differentiates the function as it is instead."""
+        raise TypeError(f"{self._label} closes over a traced value of an enclosing transform "
+                        f"(its output depends on it): its rules cannot see that dependence. "
+                        f"Pass the value as an argument instead (jax.closure_convert's remedy)")
 
 
 class custom_jvp(_CustomFunction):
@@ -331,7 +354,7 @@ class custom_vjp(_CustomFunction):
         def impl(*leaves, nondiff):
             packed, residuals = self._evaluate(self.fwd, in_def, key, leaves, nondiff,
                                                with_residuals=True, metered=True)
-            packed = np.asarray(packed).view()  # its own identity: the key of the residuals
+            packed = np.asarray(_untraced(packed)).view()  # its own identity: the residuals' key
             self._residuals[id(packed)] = residuals
             weakref.finalize(packed, self._residuals.pop, id(packed), None)
             return packed
@@ -414,6 +437,12 @@ class checkpoint(_CustomFunction):
                              f"recomputes everything inside the function (policy=None)")
         static = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
         super().__init__(fun, nondiff_argnums=static)
+
+    def _closure_fallback(self, args):
+        warnings.warn(f"{self._label} closes over a traced value of an enclosing transform; "
+                      f"it is differentiated as it is, without rematerialization (pass the "
+                      f"value as an argument to checkpoint it)", RuntimeWarning, stacklevel=3)
+        return self.fun(*args)
 
     def _jvp_rule(self, in_def, key):
         def jvp(primals, tangents, out, nondiff):  # the forward engine through f itself

@@ -316,3 +316,41 @@ def test_custom_errors():
     with pytest.raises(TypeError, match=r"argument 0 is in nondiff_argnums but is a traced "
                                         r"array"):
         ad.grad(lambda x: traced_static(x, x))(1.0)
+
+
+# -- functions that close over a traced value --------------------------------------------------
+
+def _closing_custom_vjp(a):
+    @ad.custom_vjp
+    def f(x):
+        return a * x
+    f.defvjp(lambda x: (a * x, x), lambda x, g: (a * g,))
+    return f(a)
+
+
+def _closing_custom_jvp(a):
+    @ad.custom_jvp
+    def f(x):
+        return a * anp.sin(x)
+    f.defjvp(lambda p, t: (f(p[0]), a * anp.cos(p[0]) * t[0]))
+    return f(a)
+
+
+@pytest.mark.parametrize("fun, kind", [(_closing_custom_vjp, "custom_vjp"),
+                                       (_closing_custom_jvp, "custom_jvp")])
+def test_a_custom_rule_closing_over_a_tracer_is_a_clear_error(fun, kind):
+    with pytest.raises(TypeError, match=rf"{kind} function f closes over a traced value of an "
+                                        rf"enclosing transform .* Pass the value as an argument"):
+        ad.grad(fun)(3.0)
+    assert fun(3.0) == pytest.approx(3.0 * (3.0 if kind == "custom_vjp" else np.sin(3.0)))
+
+
+def test_checkpoint_closing_over_a_tracer_is_differentiated_as_it_is_with_a_warning():
+    def f(a):
+        return anp.sum(ad.checkpoint(lambda x: a * anp.sin(x))(a * np.ones(2)))
+    with pytest.warns(RuntimeWarning, match="without rematerialization"):
+        g = ad.grad(f)(3.0)
+    assert g == pytest.approx(2 * (np.sin(3.0) + 3.0 * np.cos(3.0)), rel=1e-14)
+    with pytest.warns(RuntimeWarning):
+        h = ad.hessian(f)(3.0)
+    assert h == pytest.approx(2 * (2 * np.cos(3.0) - 3.0 * np.sin(3.0)), rel=1e-13)
