@@ -196,7 +196,7 @@ def _at_levels(name, traces, levels, n, values, residual, linearized):
         x0, aux = _at_levels(name, traces, levels, n - 1, values, residual, linearized)
     r = residual(x0)
     r_flat, _ = ravel_pytree(r)
-    if not isinstance(r_flat, Tracer):
+    if not _depends_on(r_flat, top):  # top does not differentiate this solution
         return x0, aux
     if r_flat._trace is not top:  # under a tracer that is not a derivative (a cost meter)
         raise NotImplementedError(f"{name}: the residual is a "
@@ -232,6 +232,15 @@ def _derivative_only(name, top, traces, system, unravel_x, r):
               cost=lambda primals, out: 0,  # the solves in its rules are counted as they run
               doc=f"the implicit derivative of {name}: value 0, derivative (∂F/∂x)⁻¹",
               domain=lambda rng, dtype: [], linear=True, saves=(), namespace="internal")
+
+
+def _depends_on(x, trace):
+    """Whether a tracer of ``trace`` is among the levels of ``x``."""
+    while isinstance(x, Tracer):
+        if x._trace is trace:
+            return True
+        x = x._primal
+    return False
 
 
 def _lifted(r, top):

@@ -350,3 +350,15 @@ def test_a_paused_trace_records_nothing_and_its_tracers_act_as_their_values():
         assert tape.active is True
     with pytest.raises(RuntimeError, match="leaked tracer"):
         anp.sin(x)  # after the trace returned (and not paused): still the leaked-tracer error
+
+
+def test_a_transform_the_solution_does_not_depend_on_is_left_out():
+    """An inner grad over x while the solve depends on the outer variable only."""
+    def outer(solve_with):
+        def f(a):
+            b = a * B0
+            return anp.sum(ad.grad(lambda x: anp.sum(x ** 2) * loss(solve_with(A0, b)))(B0))
+        return f
+    for transform in (ad.jacfwd, ad.grad):
+        np.testing.assert_allclose(transform(outer(solved))(1.5),
+                                   transform(outer(anp.linalg.solve))(1.5), rtol=1e-12)
