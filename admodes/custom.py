@@ -48,7 +48,7 @@ from admodes import tree as tree_util
 from admodes.forward import Dual, ForwardTrace
 from admodes.registry import _REGISTRY as _R
 from admodes.registry import Op
-from admodes.reverse import record, zeros_for
+from admodes.reverse import Node, record, zeros_for
 from admodes.tracing import Tracer, primal_value, shape_of
 
 __all__ = ["checkpoint", "custom_jvp", "custom_vjp", "remat", "stop_gradient"]
@@ -124,9 +124,14 @@ class _ClosedOverTracer(Exception):
 
 
 def _untraced(out):
-    if isinstance(out, Tracer):
-        raise _ClosedOverTracer
-    return out
+    """``out`` as a value; a derivative tracer in it means a closure over one (a cost meter's
+    tracers only route ops through the registry: their values are used)."""
+    value = out
+    while isinstance(value, Tracer):
+        if isinstance(value, (Dual, Node)):
+            raise _ClosedOverTracer
+        value = value._primal
+    return value
 
 
 # -- the decorators ----------------------------------------------------------------------------
