@@ -11,7 +11,7 @@ import scipy.optimize
 import admodes as ad
 import admodes.numpy as anp
 from admodes.flatten_util import ravel_pytree
-from admodes.scipy.optimize import minimize
+from admodes.scipy.optimize import minimize, root
 
 TREE = {"w": np.arange(6.0).reshape(2, 3), "b": (np.array([-1.0, 2.0]), 0.5), "none": None}
 
@@ -174,3 +174,60 @@ def test_a_pytree_of_traced_args_and_the_value_at_the_minimum():
     w_b = minimize(inner, {"w": 0.0, "b": 0.0}, (data,), method="BFGS", tol=1e-13).x
     residual = w_b["w"] * data["x"] + w_b["b"] - data["y"]
     np.testing.assert_allclose(ad.grad(value)(data["y"]), -2 * residual, rtol=1e-6, atol=1e-9)
+
+
+# -- root --------------------------------------------------------------------------------------
+
+_W = 0.4 * np.random.default_rng(6).standard_normal((3, 3))
+
+
+def _equilibrium(x, theta):
+    return x + anp.tanh(_W @ x) - theta
+
+
+@pytest.mark.parametrize("method", ["hybr", "lm", "broyden1", "krylov"])
+def test_root_finds_scipys_root_and_its_implicit_jacobian(method):
+    theta = np.array([0.3, -0.2, 0.5])
+    tol = {"hybr": 1e-13, "lm": 1e-13}.get(method, 1e-12)
+    plain = root(_equilibrium, np.zeros(3), (theta,), method=method, tol=tol)
+    assert plain.success
+    np.testing.assert_allclose(_equilibrium(plain.x, theta), 0.0, atol=1e-9)
+    x = plain.x
+    J = np.eye(3) + (1 - np.tanh(_W @ x) ** 2)[:, None] * _W  # ∂F/∂x; ∂F/∂θ = −I
+    jac = ad.jacfwd(lambda t: root(_equilibrium, np.zeros(3), (t,), method=method,
+                                   tol=tol).x)(theta)
+    np.testing.assert_allclose(jac, np.linalg.inv(J), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.jacrev(lambda t: root(_equilibrium, np.zeros(3), (t,),
+                                                        method=method, tol=tol).x)(theta),
+                               np.linalg.inv(J), rtol=1e-6, atol=1e-8)
+
+
+def test_root_second_derivative_and_pytrees():
+    def cube_root(a):
+        out = root(lambda p, a: {"x": p["x"] ** 3 - a}, {"x": np.ones(1)}, (a,), tol=1e-14)
+        assert set(out.x) == {"x"} and set(out.fun) == {"x"}
+        return out.x["x"][0]
+    a = 8.0
+    assert ad.grad(cube_root)(a) == pytest.approx(a ** (-2 / 3) / 3, rel=1e-10)
+    assert ad.hessian(cube_root)(a) == pytest.approx(-2 / 9 * a ** (-5 / 3), rel=1e-8)
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: root(lambda x: x[:1], np.ones(2)), ValueError,
+     "root: fun must return 2 values (x0's size: a square system), got 1"),
+    (lambda: root(lambda x: x, np.ones(2, int)), TypeError,
+     "root: x0 must hold floating-point arrays, got dtype int64"),
+    (lambda: root(lambda x, a: x - a, np.ones(1), 1.0), TypeError,
+     "root: args must be a tuple"),
+    (lambda: ad.grad(lambda s: root(lambda x: x - 1.0, s * np.ones(1)).x[0])(1.0), TypeError,
+     "root: x0 must be a plain value"),
+])
+def test_root_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_root_that_does_not_converge_warns_when_differentiated():
+    with pytest.warns(RuntimeWarning, match="root: scipy's hybr did not converge"):
+        ad.grad(lambda a: root(lambda x, a: x ** 3 - a, 10.0 * np.ones(1), (a,),
+                               options={"maxfev": 2}).x[0])(1.0)
