@@ -67,13 +67,7 @@ def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=No
              constraints=(), callback=None):
     """Minimize the scalar ``fun(x, *args)`` over the pytree ``x`` from ``x0`` with scipy's
     ``method``; see the module docstring."""
-    if not callable(fun):
-        raise TypeError(f"minimize: fun must be callable, got {type(fun).__name__}")
-    if not isinstance(args, tuple):
-        raise TypeError(f"minimize: args must be a tuple, got {type(args).__name__}")
-    if any(isinstance(leaf, Tracer) for leaf in tree.leaves(x0)):
-        raise TypeError("minimize: x0 must be a plain value (an initial guess: the minimizer "
-                        "does not depend on it); args may be traced")
+    _check_call("minimize", "the minimizer", fun, x0, args)
     if any(isinstance(leaf, Tracer) for leaf in tree.leaves(args)):
         if bounds is not None or constraints:
             raise TypeError("minimize: differentiating the minimizer in args needs an "
@@ -134,6 +128,16 @@ def _differentiable_in_args(fun, x0, args, settings):
     return result
 
 
+def _check_call(name, result, fun, x0, args):
+    if not callable(fun):
+        raise TypeError(f"{name}: fun must be callable, got {type(fun).__name__}")
+    if not isinstance(args, tuple):
+        raise TypeError(f"{name}: args must be a tuple, got {type(args).__name__}")
+    if any(isinstance(leaf, Tracer) for leaf in tree.leaves(x0)):
+        raise TypeError(f"{name}: x0 must be a plain value (an initial guess: {result} does "
+                        f"not depend on it); args may be traced")
+
+
 _JACOBIAN_METHODS = ("hybr", "lm")  # scipy.optimize.root's methods that use jac
 
 
@@ -158,13 +162,7 @@ def root(fun, x0, args=(), *, method="hybr", tol=None, options=None, callback=No
     >>> round(float(ad.grad(cube_root)(8.0)), 12)  # 1 / (3 a^(2/3))
     0.083333333333
     """
-    if not callable(fun):
-        raise TypeError(f"root: fun must be callable, got {type(fun).__name__}")
-    if not isinstance(args, tuple):
-        raise TypeError(f"root: args must be a tuple, got {type(args).__name__}")
-    if any(isinstance(leaf, Tracer) for leaf in tree.leaves(x0)):
-        raise TypeError("root: x0 must be a plain value (an initial guess: the root does not "
-                        "depend on it); args may be traced")
+    _check_call("root", "the root", fun, x0, args)
     settings = {"method": method, "tol": tol, "options": options, "callback": callback}
     if not any(isinstance(leaf, Tracer) for leaf in tree.leaves(args)):
         return _scipy_root(fun, x0, args, settings)
