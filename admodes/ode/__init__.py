@@ -11,10 +11,11 @@ engines differentiate through them) or with scipy's ``solve_ivp`` methods. ``gra
 computes the value and the gradient of an ODE-constrained loss with respect to (y0, params) by
 ``method="discrete"`` (reverse mode through the integrator, optional binomial checkpointing),
 ``"forward"`` (forward sensitivities), ``"backsolve"`` / ``"interpolating"`` (continuous
-adjoints) or ``"finite_difference"``.
+adjoints) or ``"finite_difference"``. ``odeint`` has ``jax.experimental.ode.odeint``'s call.
 """
 
 from admodes.ode import problems
+from admodes.ode.jax_odeint import odeint
 from admodes.ode.problems import Problem
 from admodes.ode.sensitivity import METHODS, gradient
 from admodes.ode.solvers import ADMODES_SOLVERS, SCIPY_SOLVERS, solve
@@ -27,6 +28,7 @@ __all__ = [
     "Problem",
     "StepLimitError",
     "gradient",
+    "odeint",
     "problems",
     "solve",
 ]
