@@ -51,6 +51,20 @@ def test_expm_of_commuting_matrices_is_a_product_and_its_gradient_the_exponentia
     np.testing.assert_allclose(g, sl.expm(B / 2).T, rtol=1e-12)
 
 
+def test_expm_frechet_and_block_diag_values_are_scipys():
+    E = RNG.standard_normal((4, 4))
+    for ours, theirs in zip(asl.expm_frechet(B / 2, E), sl.expm_frechet(B / 2, E)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(asl.expm_frechet(B / 2, E, compute_expm=False),
+                               sl.expm_frechet(B / 2, E, compute_expm=False), rtol=1e-12,
+                               atol=1e-14)
+    parts = (np.ones((2, 2)), np.array([[1.0, 2.0, 3.0]]), np.array([5.0, 6.0]), np.float64(7))
+    np.testing.assert_array_equal(asl.block_diag(*parts), sl.block_diag(*parts))
+    assert asl.block_diag().shape == sl.block_diag().shape == (1, 0)
+    with pytest.raises(ValueError, match="block_diag: argument 0 has 3 dimensions; at most 2"):
+        asl.block_diag(np.ones((1, 1, 1)))
+
+
 @pytest.mark.parametrize("lower", [False, True])
 def test_cholesky_and_cho_solve_are_scipys_and_differentiate_like_solve(lower):
     np.testing.assert_allclose(asl.cholesky(SPD, lower=lower), sl.cholesky(SPD, lower=lower),

@@ -1,5 +1,6 @@
 """scipy.linalg's triangular solve and matrix exponential, in the ``admodes.scipy.linalg``
-namespace: ``solve_triangular`` and ``expm``.
+namespace: ``solve_triangular`` and ``expm`` (ops), ``expm_frechet`` and ``block_diag``
+(composites of them and of concatenations).
 
 ``solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False)`` solves op(T) x = b,
 T the triangle of ``a`` that scipy reads (the other is ignored; with ``unit_diagonal`` the
@@ -30,7 +31,7 @@ from admodes.ops import _domains as dom
 from admodes.ops.elementwise import multiply, negative, subtract
 from admodes.ops.linalg import matmul
 from admodes.ops.shape import concatenate, reshape, stack, transpose
-from admodes.registry import defop
+from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
 
 NAMESPACE = "scipy.linalg"
@@ -190,3 +191,57 @@ expm = defop(
     doc="Y = e^A (A square 2-d); Ẏ = L(A, Ȧ), the Fréchet derivative, = [expm([[A, Ȧ], "
         "[0, A]])]₁₂; Ā = L(Aᵀ, Ȳ); cost ≈ 15n³ flops (a degree-13 Padé approximant, without "
         "the squarings)")
+
+
+# -- expm_frechet and block_diag ---------------------------------------------------------------
+
+def _frechet_domain(rng, dtype):
+    matrices = [0.5 * rng.standard_normal((n, n)) for n in (1, 2, 3)]
+    return [((m.astype(dtype), rng.standard_normal(m.shape).astype(dtype)), {})
+            for m in matrices] + [((matrices[1].astype(dtype),
+                                    rng.standard_normal((2, 2)).astype(dtype)),
+                                   {"compute_expm": False})]
+
+
+@defcomposite("scipy.linalg.expm_frechet", namespace=NAMESPACE, domain=_frechet_domain,
+              refs=_EXPM_REFS,
+              doc="expm_frechet(A, E, compute_expm=True) = (e^A, L(A, E)) (or L(A, E) only), "
+                  "both blocks of expm([[A, E], [0, A]]); derivatives through expm")
+def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
+    _check_square(A)
+    if shape_of(E) != shape_of(A):
+        raise ValueError(f"expm_frechet: E must have A's shape {shape_of(A)}, got {shape_of(E)}")
+    n = shape_of(A)[0]
+    zeros = np.zeros((n, n), dtype=np.result_type(primal_value(A), primal_value(E)))
+    block = expm(concatenate([concatenate([A, E], axis=1), concatenate([zeros, A], axis=1)],
+                             axis=0))
+    frechet = block[:n, n:]
+    return (block[:n, :n], frechet) if compute_expm else frechet
+
+
+def _block_diag_domain(rng, dtype):
+    return [((rng.standard_normal((2, 2)).astype(dtype), rng.standard_normal((1, 3)).astype(
+        dtype), rng.standard_normal(2).astype(dtype)), {}),
+            ((rng.standard_normal((3, 1)).astype(dtype),), {})]
+
+
+@defcomposite("scipy.linalg.block_diag", namespace=NAMESPACE, domain=_block_diag_domain,
+              doc="block_diag(*arrs): the arrays (0-d, 1-d as a row, 2-d) on the diagonal of a "
+                  "zero matrix; each block's derivative is its own (a concatenation)")
+def block_diag(*arrs):
+    blocks = []
+    for i, a in enumerate(arrs):
+        if ndim_of(a) > 2:
+            raise ValueError(f"block_diag: argument {i} has {ndim_of(a)} dimensions; at most 2")
+        blocks.append(reshape(a, (1, -1) if ndim_of(a) < 2 else shape_of(a)))
+    if not blocks:
+        return np.zeros((1, 0))
+    dtype = np.result_type(*(primal_value(b) for b in blocks))
+    cols = sum(shape_of(b)[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        r, c = shape_of(b)
+        parts = [np.zeros((r, left), dtype), b, np.zeros((r, cols - left - c), dtype)]
+        rows.append(concatenate(parts, axis=1))
+        left += c
+    return concatenate(rows, axis=0)

@@ -1,7 +1,7 @@
 """admodes.scipy.linalg: scipy.linalg's functions with differentiation rules, with the
-signatures of ``jax.scipy.linalg``: ``solve_triangular``, ``expm`` (registry ops, see
-:mod:`admodes.ops.scipy_linalg`) and, built from them and ``linalg.cholesky``, ``cholesky``,
-``cho_factor`` and ``cho_solve``. A scipy.linalg name without a rule raises an AttributeError
+signatures of ``jax.scipy.linalg``: ``solve_triangular``, ``expm``, ``expm_frechet``,
+``block_diag`` (registry entries, see :mod:`admodes.ops.scipy_linalg`) and, built from them
+and ``linalg.cholesky``, ``cholesky``, ``cho_factor`` and ``cho_solve``. A scipy.linalg name without a rule raises an AttributeError
 that says so.
 
 >>> import numpy as np, admodes as ad
