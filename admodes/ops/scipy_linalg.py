@@ -161,12 +161,18 @@ def _expm_impl(a):
     return scipy.linalg.expm(a)
 
 
-def _frechet(a, e):
-    """L(A, E): the upper-right n × n block of expm([[A, E], [0, A]]) (Higham 2008, Thm. 3.6)."""
+def _doubled_expm(a, e):
+    """expm([[A, E], [0, A]]) = [[e^A, L(A, E)], [0, e^A]] (Higham 2008, Thm. 3.6)."""
     n = shape_of(a)[0]
     zeros = np.zeros((n, n), dtype=np.result_type(primal_value(a), primal_value(e)))
-    block = concatenate([concatenate([a, e], axis=1), concatenate([zeros, a], axis=1)], axis=0)
-    return expm(block)[:n, n:]
+    return expm(concatenate([concatenate([a, e], axis=1), concatenate([zeros, a], axis=1)],
+                            axis=0))
+
+
+def _frechet(a, e):
+    """L(A, E), the Fréchet derivative of expm at A in the direction E."""
+    n = shape_of(a)[0]
+    return _doubled_expm(a, e)[:n, n:]
 
 
 def _expm_jvp(primals, tangents, out):
@@ -212,9 +218,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     if shape_of(E) != shape_of(A):
         raise ValueError(f"expm_frechet: E must have A's shape {shape_of(A)}, got {shape_of(E)}")
     n = shape_of(A)[0]
-    zeros = np.zeros((n, n), dtype=np.result_type(primal_value(A), primal_value(E)))
-    block = expm(concatenate([concatenate([A, E], axis=1), concatenate([zeros, A], axis=1)],
-                             axis=0))
+    block = _doubled_expm(A, E)
     frechet = block[:n, n:]
     return (block[:n, :n], frechet) if compute_expm else frechet
 
