@@ -71,7 +71,7 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
     _check_callable(solve, "custom_linear_solve", "solve")
     if transpose_solve is not None:
         _check_callable(transpose_solve, "custom_linear_solve", "transpose_solve")
-    _check_floating(b, "custom_linear_solve", "b")
+    check_floating(b, "custom_linear_solve", "b")
     system = _LinearSystem(matvec, solve, transpose_solve, symmetric, has_aux)
     x, aux = _solution("custom_linear_solve", lambda: system.solve_values(b),
                        lambda x: _tree_subtract(b, _checked(matvec(x), b, "matvec(x)")),
@@ -106,7 +106,7 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     _check_callable(f, "custom_root", "f")
     _check_callable(solve, "custom_root", "solve")
     _check_callable(tangent_solve, "custom_root", "tangent_solve")
-    _check_floating(initial_guess, "custom_root", "initial_guess")
+    check_floating(initial_guess, "custom_root", "initial_guess")
 
     def values():
         out = solve(f, tree.tree_map(primal_value, initial_guess))
@@ -195,7 +195,7 @@ def _at_levels(name, traces, levels, n, values, residual, linearized):
     with paused([top]):
         x0, aux = _at_levels(name, traces, levels, n - 1, values, residual, linearized)
     r = residual(x0)
-    r_flat, _ = ravel_pytree(r)
+    r_flat, unravel_r = ravel_pytree(r)
     if not _depends_on(r_flat, top):  # top does not differentiate this solution
         return x0, aux
     if r_flat._trace is not top:  # under a tracer that is not a derivative (a cost meter)
@@ -203,18 +203,17 @@ def _at_levels(name, traces, levels, n, values, residual, linearized):
                                   f"{type(r_flat).__name__} over the transform's values; "
                                   f"differentiating through it here is not supported")
     unravel = ravel_pytree(x0)[1]
-    step = _derivative_only(name, top, traces, linearized(x0), unravel, r)
+    step = _derivative_only(name, top, traces, linearized(x0), unravel, unravel_r)
     return tree.tree_map(lambda a, d: a + d, x0, unravel(step(_lifted(r_flat, top)))), aux
 
 
-def _derivative_only(name, top, traces, system, unravel_x, r):
+def _derivative_only(name, top, traces, system, unravel_x, unravel_r):
     """The op Z of trace ``top``: value 0, derivative M (Mᵀ in reverse), on flat vectors.
 
     Its rules run with ``top`` and every transform above it paused, so that what the user's
     functions close over is a value to them; the transforms below differentiate the rules.
     """
     above = [t for t in traces if t.level >= top.level]
-    _, unravel_r = ravel_pytree(r)
 
     def each(linear_map, unravel, batch):
         with paused(above):
@@ -294,7 +293,8 @@ def _check_callable(fun, name, what):
         raise TypeError(f"{name}: {what} must be a function, got {type(fun).__name__}")
 
 
-def _check_floating(value, name, what):
+def check_floating(value, name, what):
+    """A TypeError naming ``what`` unless every leaf of ``value`` is floating-point."""
     for leaf in tree.flatten(value)[0]:
         dtype = np.result_type(primal_value(leaf))
         if dtype.kind != "f":

@@ -75,10 +75,7 @@ def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=No
                             "constraint the gradient is not zero")
         return _differentiable_in_args(fun, x0, args, {
             "method": method, "tol": tol, "options": options, "callback": callback})
-    flat0, unravel = ravel_pytree(x0)
-    if np.result_type(flat0).kind != "f":
-        raise TypeError(f"minimize: x0 must hold floating-point arrays, got dtype "
-                        f"{np.result_type(flat0)}")
+    flat0, unravel = _raveled("minimize", x0)
 
     def objective(v):
         return fun(unravel(v), *args)
@@ -111,18 +108,21 @@ def minimize(fun, x0, args=(), *, method=None, tol=None, options=None, bounds=No
 def _differentiable_in_args(fun, x0, args, settings):
     """:func:`minimize` with traced ``args``: scipy on their values, the minimizer given the
     implicit derivative of ∇ₓf(x, args) = 0 (see the module docstring)."""
-    found = []
-
-    def solve(stationarity, guess):  # every transform is paused here: args are values
-        found.append(minimize(fun, guess, tree.tree_map(primal_value, args), **settings))
-        return found[-1].x
-
-    def stationarity(x):
-        return api.grad(fun)(x, *args)
-
     def hessian_solve(hvp, g):  # H z = g, H symmetric positive definite at a strict minimum
         return cg(hvp, g, tol=1e-10)[0]
-    x = custom_root(stationarity, x0, solve, hessian_solve)
+    return _implicit_result(fun, x0, args, lambda guess, values: minimize(
+        fun, guess, values, **settings), lambda x: api.grad(fun)(x, *args), hessian_solve)
+
+
+def _implicit_result(fun, x0, args, run, equation, tangent_solve):
+    """scipy's result of ``run(guess, args' values)`` with ``result.x`` the root of
+    ``equation`` differentiated implicitly (``custom_root``) and ``result.fun`` = fun(x, *args)."""
+    found = []
+
+    def solve(f, guess):  # every transform is paused here: args are values
+        found.append(run(guess, tree.tree_map(primal_value, args)))
+        return found[-1].x
+    x = custom_root(equation, x0, solve, tangent_solve)
     result = found[0]
     result.x, result.fun = x, fun(x, *args)
     return result
@@ -136,6 +136,15 @@ def _check_call(name, result, fun, x0, args):
     if any(isinstance(leaf, Tracer) for leaf in tree.leaves(x0)):
         raise TypeError(f"{name}: x0 must be a plain value (an initial guess: {result} does "
                         f"not depend on it); args may be traced")
+
+
+def _raveled(name, x0):
+    """``ravel_pytree(x0)`` for scipy, refusing a pytree that is not floating-point."""
+    flat0, unravel = ravel_pytree(x0)
+    if np.result_type(flat0).kind != "f":
+        raise TypeError(f"{name}: x0 must hold floating-point arrays, got dtype "
+                        f"{np.result_type(flat0)}")
+    return flat0, unravel
 
 
 _JACOBIAN_METHODS = ("hybr", "lm")  # scipy.optimize.root's methods that use jac
@@ -166,26 +175,17 @@ def root(fun, x0, args=(), *, method="hybr", tol=None, options=None, callback=No
     settings = {"method": method, "tol": tol, "options": options, "callback": callback}
     if not any(isinstance(leaf, Tracer) for leaf in tree.leaves(args)):
         return _scipy_root(fun, x0, args, settings)
-    found = []
-
-    def solve(f, guess):  # every transform is paused here: args are values
-        found.append(_scipy_root(fun, guess, tree.tree_map(primal_value, args), settings))
-        if not found[-1].success:
-            warnings.warn(f"root: scipy's {method} did not converge ({found[-1].message}); the "
-                          f"derivatives assume a root", RuntimeWarning, stacklevel=6)
-        return found[-1].x
-
-    x = custom_root(lambda x: fun(x, *args), x0, solve, _dense_tangent_solve)
-    result = found[0]
-    result.x, result.fun = x, fun(x, *args)
-    return result
+    def run(guess, values):
+        result = _scipy_root(fun, guess, values, settings)
+        if not result.success:
+            warnings.warn(f"root: scipy's {method} did not converge ({result.message}); the "
+                          f"derivatives assume a root", RuntimeWarning, stacklevel=7)
+        return result
+    return _implicit_result(fun, x0, args, run, lambda x: fun(x, *args), _dense_tangent_solve)
 
 
 def _scipy_root(fun, x0, args, settings):
-    flat0, unravel = ravel_pytree(x0)
-    if np.result_type(flat0).kind != "f":
-        raise TypeError(f"root: x0 must hold floating-point arrays, got dtype "
-                        f"{np.result_type(flat0)}")
+    flat0, unravel = _raveled("root", x0)
 
     def residual(v):
         out = fun(unravel(v), *args)

@@ -41,9 +41,9 @@ import scipy.sparse.linalg
 
 from admodes import tree
 from admodes.flatten_util import ravel_pytree
-from admodes.implicit import custom_linear_solve
+from admodes.implicit import check_floating, custom_linear_solve
 from admodes.registry import Op, lookup
-from admodes.tracing import Tracer, primal_value, shape_of
+from admodes.tracing import Tracer, shape_of
 
 __all__ = ["bicgstab", "cg", "gmres"]
 
@@ -79,11 +79,8 @@ def gmres(A, b, x0=None, *, tol=1e-05, atol=0.0, restart=20, maxiter=None, M=Non
 
 
 def _isolve(name, solver, A, b, x0, M, symmetric, options):
+    check_floating(b, name, "b")
     leaves = tree.flatten(b)[0]
-    for leaf in leaves:
-        dtype = np.result_type(primal_value(leaf))
-        if dtype.kind != "f":
-            raise TypeError(f"{name}: b must be floating-point arrays, got dtype {dtype}")
     size = sum(int(np.prod(shape_of(leaf), dtype=np.int64)) for leaf in leaves)
     matvec = _linear_function(name, "A", A, b, size)
     precondition = None if M is None else _linear_function(name, "M", M, b, size)
