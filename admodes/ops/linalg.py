@@ -143,18 +143,20 @@ matmul = defop(
 
 # -- linalg.solve ---------------------------------------------------------------------------------
 
+def solve_rows(solve_columns, rhs, b_ndim):
+    """A solve for a batched right-hand side R of shape (k, n) or (k, n, p), as one solve of
+    its columns: ``solve_columns`` maps an (n, K) matrix of right-hand sides to the (n, K)
+    solutions (K = k or k·p)."""
+    k, n = rhs.shape[0], rhs.shape[1]
+    if b_ndim == 1:
+        return transpose(solve_columns(transpose(rhs, (1, 0))), (1, 0))
+    x = solve_columns(reshape(transpose(rhs, (1, 0, 2)), (n, -1)))
+    return transpose(reshape(x, (n, k, rhs.shape[2])), (1, 0, 2))
+
+
 def _solve_many(a, rhs, b_ndim):
     """solve(A, R) for a batched right-hand side R of shape (k, n) or (k, n, p)."""
-    k = rhs.shape[0]
-    n = shape_of(a)[-1]
-    if b_ndim == 1:
-        cols = transpose(rhs, (1, 0))                        # (n, k)
-    else:
-        cols = reshape(transpose(rhs, (1, 0, 2)), (n, -1))   # (n, k·p)
-    x = solve(a, cols)
-    if b_ndim == 1:
-        return transpose(x, (1, 0))
-    return transpose(reshape(x, (n, k, rhs.shape[2])), (1, 0, 2))
+    return solve_rows(lambda columns: solve(a, columns), rhs, b_ndim)
 
 
 def _solve_jvp(primals, tangents, out):

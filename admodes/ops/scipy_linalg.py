@@ -29,7 +29,7 @@ import scipy.linalg
 
 from admodes.ops import _domains as dom
 from admodes.ops.elementwise import multiply, negative, subtract
-from admodes.ops.linalg import matmul
+from admodes.ops.linalg import matmul, solve_rows
 from admodes.ops.shape import concatenate, reshape, stack, transpose
 from admodes.registry import defcomposite, defop
 from admodes.tracing import ndim_of, primal_value, shape_of
@@ -79,12 +79,7 @@ def _mask(a, lower, unit_diagonal):
 
 def _solve_rows(a, rhs, b_ndim, **static):
     """The solve for a batch of right-hand sides ``rhs`` of shape (k, n) or (k, n, p)."""
-    k, n = shape_of(rhs)[0], shape_of(a)[0]
-    if b_ndim == 1:
-        return transpose(solve_triangular(a, transpose(rhs, (1, 0)), **static), (1, 0))
-    columns = reshape(transpose(rhs, (1, 0, 2)), (n, -1))
-    x = solve_triangular(a, columns, **static)
-    return transpose(reshape(x, (n, k, shape_of(rhs)[2])), (1, 0, 2))
+    return solve_rows(lambda columns: solve_triangular(a, columns, **static), rhs, b_ndim)
 
 
 def _triangular_jvp(primals, tangents, out, trans=0, lower=False, unit_diagonal=False):
