@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from admodes import tree
+from admodes.batching import vmap
 from admodes.flatten_util import ravel_pytree
 from admodes.ode.solvers import solve
 from admodes.registry import lookup
@@ -64,6 +64,4 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=math.inf, hmax=m
     else:
         ys = solve(rhs, y_flat, p_flat, (float(t[0]), float(t[-1])), t, solver="dopri5",
                    rtol=rtol, atol=atol, **options)
-    rows = [tree.flatten(unravel_y(ys[i]))[0] for i in range(t.size)]
-    leaves = [lookup("stack")([row[j] for row in rows], axis=0) for j in range(len(rows[0]))]
-    return tree.unflatten(tree.flatten(y0)[1], leaves)
+    return vmap(unravel_y)(ys)  # each row back into y0's pytree, stacked along axis 0
